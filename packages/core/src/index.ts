@@ -8,3 +8,5 @@
 export * from './errors/index.js';
 export * from './state-dict/index.js';
 export * from './config/index.js';
+export * from './layers/index.js';
+export * from './weights/index.js';

@@ -1,0 +1,160 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+
+/** Constructor arguments every TiTok layer accepts. */
+export interface TitokLayerArgs {
+  /** Layer name (tfjs); defaults to a unique name from the class. */
+  name?: string;
+  /** Whether the weights are trainable (default true). */
+  trainable?: boolean;
+}
+
+/** One weight of a layer tree, as {@link TitokLayer.weightEntries} lists it. */
+export interface WeightEntry {
+  /** Full state-dict key. */
+  key: string;
+  /** Key within the owning layer (`weight`, `in_proj_bias`, ...). */
+  localKey: string;
+  variable: LayerVariable;
+  owner: TitokLayer;
+  /** Shape of this weight in a PyTorch checkpoint. */
+  checkpointShape: number[];
+}
+
+/** Initialisers used when weights are created before loading (or for training from scratch). */
+export type ParamInit = 'zeros' | 'ones' | 'normal' | 'glorot';
+
+function initializer(init: ParamInit, fanIn: number) {
+  switch (init) {
+    case 'zeros':
+      return tfl.initializers.zeros();
+    case 'ones':
+      return tfl.initializers.ones();
+    case 'normal':
+      return tfl.initializers.randomNormal({ mean: 0, stddev: 0.02 });
+    case 'glorot':
+      return tfl.initializers.randomNormal({ mean: 0, stddev: 1 / Math.sqrt(Math.max(1, fanIn)) });
+  }
+}
+
+/**
+ * Base of every titok-js layer: a `tf.layers.Layer` whose weights and sub-layers are named
+ * after the PyTorch state-dict keys, so that `namedWeights()` yields exactly the keys of a
+ * released checkpoint (`encoder.transformer.0.attn.in_proj_weight`, ...) and loading is a
+ * lookup. Weights are created in the constructor (the layer is built at once), in PyTorch's
+ * layout (Linear weights out x in, convolutions out x in x kh x kw).
+ *
+ * Call layers eagerly with {@link TitokLayer.forward} (or `apply`); keep calls inside `tf.tidy`.
+ */
+export abstract class TitokLayer extends tfl.layers.Layer {
+  private readonly ownParams = new Map<string, LayerVariable>();
+  private readonly subLayers = new Map<string, TitokLayer>();
+
+  constructor(args: TitokLayerArgs = {}) {
+    super({ name: args.name, trainable: args.trainable ?? true });
+    this.built = true;
+  }
+
+  /**
+   * Creates a weight named after its state-dict key suffix (`weight`, `bias`,
+   * `in_proj_weight`, ...). `fanIn` scales the 'glorot' initialiser.
+   */
+  protected param(key: string, shape: number[], init: ParamInit = 'zeros', fanIn = shape[shape.length - 1] ?? 1): LayerVariable {
+    if (this.ownParams.has(key) || this.subLayers.has(key)) throw new Error(`${this.name}: duplicate parameter '${key}'`);
+    const v = this.addWeight(key, shape, 'float32', initializer(init, fanIn), undefined, this.trainable);
+    this.ownParams.set(key, v);
+    return v;
+  }
+
+  /** Registers a sub-layer under its state-dict path segment (`ln_1`, `attn`, `0`, ...). */
+  protected child<T extends TitokLayer>(key: string, layer: T): T {
+    if (this.ownParams.has(key) || this.subLayers.has(key)) throw new Error(`${this.name}: duplicate child '${key}'`);
+    this.subLayers.set(key, layer);
+    return layer;
+  }
+
+  /** Registers a list of sub-layers as `key.0`, `key.1`, ... and returns them. */
+  protected children<T extends TitokLayer>(key: string, layers: T[]): T[] {
+    layers.forEach((l, i) => this.child(`${key}.${i}`, l));
+    return layers;
+  }
+
+  /** Every weight of this layer and its sub-layers, keyed by full state-dict key, in creation order. */
+  namedWeights(prefix = ''): Map<string, LayerVariable> {
+    const out = new Map<string, LayerVariable>();
+    for (const e of this.weightEntries(prefix)) out.set(e.key, e.variable);
+    return out;
+  }
+
+  /** Like {@link namedWeights}, with the layer that owns each weight and its checkpoint shape. */
+  weightEntries(prefix = ''): WeightEntry[] {
+    const out: WeightEntry[] = [];
+    for (const [k, v] of this.ownParams) {
+      out.push({ key: prefix + k, localKey: k, variable: v, owner: this, checkpointShape: this.checkpointShape(k, v.shape as number[]) });
+    }
+    for (const [k, layer] of this.subLayers) out.push(...layer.weightEntries(`${prefix}${k}.`));
+    return out;
+  }
+
+  /**
+   * Shape of a weight in the checkpoint. Equal to the variable's shape unless the layer stores
+   * it in another layout (then override this and {@link transformLoadedParam} together).
+   */
+  checkpointShape(_key: string, variableShape: number[]): number[] {
+    return variableShape;
+  }
+
+  /** The sub-layers, keyed by their state-dict path segment. */
+  namedChildren(): ReadonlyMap<string, TitokLayer> {
+    return this.subLayers;
+  }
+
+  /** Every variable, for optimisers (`optimizer.minimize(f, true, model.variables())`). */
+  variables(): tf.Variable[] {
+    return [...this.namedWeights().values()].map((v) => v.read() as tf.Variable);
+  }
+
+  /** Number of scalar parameters of this layer and its sub-layers. */
+  numParameters(): number {
+    let n = 0;
+    for (const v of this.namedWeights().values()) n += (v.shape as number[]).reduce((a, b) => a * b, 1);
+    return n;
+  }
+
+  /** Frees every weight of this layer and its sub-layers. */
+  disposeAll(): void {
+    for (const v of this.namedWeights().values()) {
+      try {
+        v.dispose();
+      } catch {
+        // already disposed
+      }
+    }
+  }
+
+  /**
+   * Hook called by the loader before a weight is written; layers that store a weight in
+   * another layout than PyTorch's (e.g. pre-transposed) override it. `value` is in the
+   * checkpoint's layout; the result must have the variable's shape.
+   */
+  transformLoadedParam(_key: string, value: tf.Tensor): tf.Tensor {
+    return value;
+  }
+
+  /** The computation. Inputs are tensors; the result is one tensor. */
+  abstract forward(...inputs: tf.Tensor[]): tf.Tensor;
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return Array.isArray(inputs) ? this.forward(...inputs) : this.forward(inputs);
+  }
+}
+
+/**
+ * Registers a layer class for tfjs serialization (`tf.serialization.registerClass`). Call once
+ * per class, at module level, right after the class definition.
+ */
+export function registerLayer<T extends tf.serialization.SerializableConstructor<tf.serialization.Serializable>>(cls: T): T {
+  tf.serialization.registerClass(cls);
+  return cls;
+}
