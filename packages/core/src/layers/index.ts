@@ -5,3 +5,4 @@ export type { LayerNormArgs } from './layer-norm.js';
 export { Linear } from './linear.js';
 export type { LinearArgs } from './linear.js';
 export { Gelu, gelu } from './gelu.js';
+export { multiHeadAttention } from './attention.js';
