@@ -10,3 +10,4 @@ export * from './state-dict/index.js';
 export * from './config/index.js';
 export * from './layers/index.js';
 export * from './weights/index.js';
+export * from './backend/index.js';
