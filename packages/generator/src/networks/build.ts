@@ -1,0 +1,47 @@
+import { ConfigError, loadStateDict } from '@titok/core';
+import type { GeneratorConfig, StateDict } from '@titok/core';
+import { BertGenerator } from './bert-generator.js';
+import type { GeneratorNetwork } from './generator-network.js';
+import { UVitGenerator } from './uvit-generator.js';
+
+/** Builds the network a generator config describes (weights initialised, not loaded). */
+export function buildGeneratorNetwork(config: GeneratorConfig): GeneratorNetwork {
+  if (config.hiddenSize % config.numAttentionHeads !== 0) {
+    throw new ConfigError(`generator hidden size ${config.hiddenSize} is not divisible by ${config.numAttentionHeads} heads`);
+  }
+  switch (config.modelType) {
+    case 'ViT':
+      return new BertGenerator(config);
+    case 'UViT':
+      return new UVitGenerator(config);
+    default:
+      throw new ConfigError(`unknown generator model type '${(config as { modelType: string }).modelType}' (ViT or UViT)`);
+  }
+}
+
+/** Options of {@link loadGeneratorNetwork}. */
+export interface LoadGeneratorNetworkOptions {
+  /** Called after each tensor is loaded. */
+  onProgress?: (loaded: number, total: number, key: string) => void;
+}
+
+/**
+ * Builds the network for `config` and loads `stateDict` into it strictly: every key must be
+ * there with its shape and nothing else may be (but BERT's `model.embeddings.position_ids`).
+ *
+ * @throws WeightsError listing missing, unexpected and mis-shaped keys
+ */
+export async function loadGeneratorNetwork(
+  config: GeneratorConfig,
+  stateDict: StateDict,
+  options: LoadGeneratorNetworkOptions = {},
+): Promise<GeneratorNetwork> {
+  const network = buildGeneratorNetwork(config);
+  try {
+    await loadStateDict(network, stateDict, { ignore: (k) => network.ignoreKey(k), onProgress: options.onProgress });
+  } catch (e) {
+    network.disposeAll();
+    throw e;
+  }
+  return network;
+}
