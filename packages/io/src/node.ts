@@ -4,3 +4,6 @@
  * @packageDocumentation
  */
 export { fileSource } from './source/node.js';
+export { diskCache } from './cache/disk-cache.js';
+export type { DiskCacheOptions } from './cache/disk-cache.js';
+export { defaultCacheDir } from './cache/disk-paths.js';

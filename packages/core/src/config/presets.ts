@@ -32,6 +32,11 @@ export interface Preset<C = TitokConfig | GeneratorConfig | MaskgitVqganConfig> 
   float32Bytes: number;
   /** For generators: the tokenizer preset it pairs with. */
   tokenizer?: TokenizerPresetName;
+  /**
+   * Size and SHA-256 of files of `hubRepo` at revision `main` (`model.safetensors`, ...), where
+   * known: a download is checked against them as well as against the hub's own headers.
+   */
+  files?: Readonly<Record<string, { size?: number; sha256?: string }>>;
   config: C;
 }
 
