@@ -34,9 +34,9 @@ export class Linear extends TitokLayer {
     return tf.tidy(() => {
       const lead = x.shape.slice(0, -1);
       const x2 = tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
-      const y = this.bias
-        ? tf.fused.matMul({ a: x2, b: this.weight.read() as tf.Tensor2D, transposeB: true, bias: this.bias.read() })
-        : tf.matMul(x2, this.weight.read() as tf.Tensor2D, false, true);
+      // Not tf.fused.matMul: with transposeB and a bias, tfjs-backend-wasm 4.22 adds the bias twice.
+      const xw = tf.matMul(x2, this.weight.read() as tf.Tensor2D, false, true);
+      const y = this.bias ? tf.add(xw, this.bias.read()) : xw;
       return tf.reshape(y, [...lead, this.outFeatures]);
     });
   }
