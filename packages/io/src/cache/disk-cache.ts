@@ -95,6 +95,7 @@ async function openWriter(paths: EntryPaths, release: () => Promise<void>): Prom
     partialTarget: target,
     async setTarget(t) {
       await writeAtomic(paths.partialTarget, JSON.stringify(t));
+      writer.partialTarget = t;
     },
     async write(chunk) {
       hash.update(chunk);
