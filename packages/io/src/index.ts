@@ -9,6 +9,31 @@
 export { bytesSource, blobSource, toByteSource, isByteSource } from './source/byte-source.js';
 export type { ByteSource, ByteInput } from './source/byte-source.js';
 export { readSafetensors } from './formats/safetensors-reader.js';
+export { openHubModel, fetchHubFile } from './hub/hub-model.js';
+export type { HubModelOptions, ModelFiles } from './hub/hub-model.js';
+export { openUrlModel, fetchCachedUrl } from './hub/url-model.js';
+export { parseHubName, requireHubName, hubFileUrl } from './hub/hub-name.js';
+export type { HubModelName } from './hub/hub-name.js';
+export { hubSettings, DEFAULT_HUB_ENDPOINT } from './hub/hub-options.js';
+export type { HubOptions, HubSettings } from './hub/hub-options.js';
+export type {
+  ProgressInfo,
+  ProgressCallback,
+  InitiateProgressInfo,
+  DownloadProgressInfo,
+  ProgressStatusInfo,
+  DoneProgressInfo,
+  ReadyProgressInfo,
+} from './hub/progress.js';
+export { CHECKPOINT_REPO } from './hub/registry.js';
+export type { KnownFile } from './hub/registry.js';
+export { createSha256 } from './hub/sha256.js';
+export type { Sha256 } from './hub/sha256.js';
+export { resolveCache } from './cache/default-cache.js';
+export { memoryCache } from './cache/memory-cache.js';
+export { cacheApiCache, BROWSER_CACHE_NAME } from './cache/cache-api-cache.js';
+export { indexedDbCache } from './cache/indexeddb-cache.js';
+export type { ModelCache, CacheKey, CacheEntryMeta, CachedEntry, CacheWriter, DownloadTarget, BeginOptions } from './cache/cache-types.js';
 export { writeSafetensors, encodeSafetensors } from './formats/safetensors-writer.js';
 export type { TensorData, ByteSink } from './formats/safetensors-writer.js';
 export { readCheckpoint } from './formats/read-checkpoint.js';
