@@ -48,7 +48,9 @@ async function hashFile(p: string, hash: Hash): Promise<void> {
   for await (const chunk of createReadStream(p, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
 }
 
+/** Buffered bytes are written at 4 MB or every half second, so an interrupted download keeps them. */
 const FLUSH_AT = 4 << 20;
+const FLUSH_MS = 500;
 
 async function openWriter(paths: EntryPaths, release: () => Promise<void>): Promise<CacheWriter> {
   await fsp.mkdir(path.dirname(paths.partial), { recursive: true });
@@ -73,7 +75,9 @@ async function openWriter(paths: EntryPaths, release: () => Promise<void>): Prom
   let pendingBytes = 0;
   let written = offset;
   let closed = false;
+  let lastFlush = Date.now();
   const flush = async () => {
+    lastFlush = Date.now();
     if (!pendingBytes) return;
     const buf = Buffer.concat(pending, pendingBytes);
     pending = [];
@@ -102,7 +106,7 @@ async function openWriter(paths: EntryPaths, release: () => Promise<void>): Prom
       pending.push(chunk.slice());
       pendingBytes += chunk.byteLength;
       writer.offset += chunk.byteLength;
-      if (pendingBytes >= FLUSH_AT) await flush();
+      if (pendingBytes >= FLUSH_AT || Date.now() - lastFlush > FLUSH_MS) await flush();
     },
     async reset() {
       pending = [];
