@@ -34,6 +34,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     stderr: io?.stderr ?? process.stderr,
     env: io?.env ?? process.env,
     cwd: io?.cwd ?? process.cwd(),
+    stdin: io?.stdin ?? process.stdin,
   };
   const debug = argv.includes('--debug') || ctx.env.TITOK_DEBUG === '1';
   const [name, ...rest] = argv;

@@ -5,4 +5,5 @@ import type { Command } from '../lib/command.js';
  * for TensorFlow.js start-up. To add a command: one file in this folder, one line here.
  */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  cache: { summary: 'list, fetch or remove downloaded models (ls | fetch | rm | clear)', load: async () => (await import('./cache.js')).default },
 };

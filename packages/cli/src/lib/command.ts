@@ -8,6 +8,8 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** Working directory for relative paths. */
   cwd: string;
+  /** Where confirmations are read from (defaults to process.stdin). */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 /** Options of one command, in `node:util` parseArgs form. */

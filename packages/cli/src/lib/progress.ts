@@ -62,3 +62,30 @@ export function createProgressBar(
     },
   };
 }
+
+/** A download progress event (the shape of `@titok/io`'s `progress_callback` payloads). */
+interface DownloadEvent {
+  status: string;
+  file?: string;
+  loaded?: number;
+  total?: number;
+}
+
+/**
+ * A `progress_callback` for model loads (`fromPretrained`, `openModelSource`, hub downloads)
+ * that draws one progress bar per downloaded file, with rate and ETA, on `stream` (a TTY only).
+ */
+export function downloadProgress(
+  stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
+): (event: DownloadEvent) => void {
+  const bars = new Map<string, ProgressBar>();
+  return (e) => {
+    const file = e.file ?? '';
+    if (e.status === 'download') bars.set(file, createProgressBar(stream, `downloading ${file}`, { unit: 'bytes' }));
+    else if (e.status === 'progress') bars.get(file)?.update(e.loaded ?? 0, e.total || undefined);
+    else if (e.status === 'done') {
+      bars.get(file)?.done();
+      bars.delete(file);
+    }
+  };
+}
