@@ -24,7 +24,8 @@ export async function bundle(entry: string, outdir: string, platform: 'node' | '
     splitting: platform === 'browser',
     target: platform === 'node' ? 'node20' : 'chrome120',
     alias: { ...ALIASES, '@titok/io/node': path.join(ROOT, 'packages/io/src/node.ts') },
-    external: platform === 'browser' ? ['node:*'] : [],
+    // Node-only modules sit behind dynamic imports that a browser never takes
+    external: platform === 'browser' ? ['node:*', 'module', 'webgpu'] : [],
     logLevel: 'error',
     sourcemap: false,
   });
