@@ -1,4 +1,33 @@
 /**
+ * @titok/tokenizer: TiTok 1D image tokenizers (all nine released variants) and the 2D
+ * MaskGIT-VQGAN baseline on TensorFlow.js. Images in, 32-256 tokens out, and back.
+ *
  * @packageDocumentation
  */
-export {};
+export { TiTok } from './titok/titok.js';
+export type {
+  TitokLoadOptions,
+  TitokRunOptions,
+  TitokDecodeOptions,
+  TitokReconstructOptions,
+  TitokEncoding,
+} from './titok/titok.js';
+export { TitokModel } from './titok/titok-model.js';
+export type { TitokPart, TitokModelArgs } from './titok/titok-model.js';
+export { TitokEncoder } from './titok/titok-encoder.js';
+export { TitokDecoder } from './titok/titok-decoder.js';
+export { ProxyCodeHead } from './titok/proxy-code-head.js';
+export { RgbPatchHead } from './titok/rgb-patch-head.js';
+export { resolveTitokConfig } from './titok/titok-config.js';
+export type { TitokConfigInput } from './titok/titok-config.js';
+export { finishImages } from './titok/image-output.js';
+export type { ImageOutput } from './titok/image-output.js';
+export type { TokenIdsInput, LatentTokensInput } from './titok/token-input.js';
+export type { LoadingProgressInfo, LoadProgressCallback } from './types.js';
+export { prepareImages, toUint8Images, toRawImages, resizeAndCrop, fitGeometry, resizeBicubic } from './image/index.js';
+export type { PrepareImagesOptions, RawImage, DrawableImage, ImageInput, ImagesInput, Pixels } from './image/index.js';
+export { VqganEncoder } from './maskgit-vqgan/vqgan-encoder.js';
+export { VqganDecoder } from './maskgit-vqgan/vqgan-decoder.js';
+export { VqganDownBlock } from './maskgit-vqgan/vqgan-down-block.js';
+export { VqganUpBlock } from './maskgit-vqgan/vqgan-up-block.js';
+export * from './image/index.js';

@@ -25,16 +25,53 @@ export interface WeightEntry {
 /** Initialisers used when weights are created before loading (or for training from scratch). */
 export type ParamInit = 'zeros' | 'ones' | 'normal' | 'glorot';
 
+/** How {@link TitokLayer.param} initialises the weights it creates; see {@link withParamInit}. */
+export interface ParamInitOptions {
+  /**
+   * Seed of the random initialisers: the weights created inside {@link withParamInit} draw from
+   * seed, seed + 1, ... in creation order, so the same build gives the same weights.
+   */
+  seed?: number;
+  /**
+   * Random initialisers give zeros instead: nothing random is drawn and, on the CPU backend,
+   * the untouched memory stays virtual. For models that are built only to be inspected or to
+   * have a checkpoint loaded into them.
+   */
+  zeros?: boolean;
+}
+
+let paramInit: { seed?: number; zeros?: boolean } | undefined;
+
+/**
+ * Runs `build` (which constructs layers) with the given initialisation settings and returns its
+ * result. Settings do not leak: nested calls restore the outer settings when they return.
+ */
+export function withParamInit<T>(options: ParamInitOptions, build: () => T): T {
+  const outer = paramInit;
+  paramInit = { ...options };
+  try {
+    return build();
+  } finally {
+    paramInit = outer;
+  }
+}
+
+function nextSeed(): number | undefined {
+  if (paramInit?.seed === undefined) return undefined;
+  return paramInit.seed++;
+}
+
 function initializer(init: ParamInit, fanIn: number) {
+  if ((init === 'normal' || init === 'glorot') && paramInit?.zeros) return tfl.initializers.zeros();
   switch (init) {
     case 'zeros':
       return tfl.initializers.zeros();
     case 'ones':
       return tfl.initializers.ones();
     case 'normal':
-      return tfl.initializers.randomNormal({ mean: 0, stddev: 0.02 });
+      return tfl.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: nextSeed() });
     case 'glorot':
-      return tfl.initializers.randomNormal({ mean: 0, stddev: 1 / Math.sqrt(Math.max(1, fanIn)) });
+      return tfl.initializers.randomNormal({ mean: 0, stddev: 1 / Math.sqrt(Math.max(1, fanIn)), seed: nextSeed() });
   }
 }
 
@@ -139,6 +176,15 @@ export abstract class TitokLayer extends tfl.layers.Layer {
    * checkpoint's layout; the result must have the variable's shape.
    */
   transformLoadedParam(_key: string, value: tf.Tensor): tf.Tensor {
+    return value;
+  }
+
+  /**
+   * The inverse of {@link transformLoadedParam}: a weight's value in the checkpoint's layout
+   * (for writers that save `namedWeights()` as a PyTorch-compatible state dict). Returns
+   * `value` itself when the layouts agree, else a new tensor.
+   */
+  toCheckpointLayout(_key: string, value: tf.Tensor): tf.Tensor {
     return value;
   }
 

@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ConfigError } from '../errors/index.js';
+import { TitokLayer, registerLayer } from './titok-layer.js';
+import type { TitokLayerArgs } from './titok-layer.js';
+
+export interface GroupNormArgs extends TitokLayerArgs {
+  /** Channels C (the last axis). */
+  numChannels: number;
+  /** Groups of C / groups contiguous channels (default 32). */
+  numGroups?: number;
+  /** Default 1e-6, as in MaskGIT-VQGAN. */
+  eps?: number;
+}
+
+/**
+ * PyTorch `nn.GroupNorm` with an affine transform, on channels-last tensors (N x ... x C):
+ * channels split into `numGroups` contiguous groups; each sample's group is normalised over its
+ * spatial positions and channels with the biased variance, then scaled by `weight` and shifted
+ * by `bias` (C each).
+ */
+export class GroupNorm extends TitokLayer {
+  static className = 'TitokGroupNorm';
+  readonly numChannels: number;
+  readonly numGroups: number;
+  readonly eps: number;
+  private readonly weight;
+  private readonly bias;
+
+  constructor(args: GroupNormArgs) {
+    super(args);
+    this.numChannels = args.numChannels;
+    this.numGroups = args.numGroups ?? 32;
+    this.eps = args.eps ?? 1e-6;
+    if (this.numChannels % this.numGroups !== 0) {
+      throw new ConfigError(`GroupNorm: ${this.numChannels} channels cannot be split into ${this.numGroups} groups`);
+    }
+    this.weight = this.param('weight', [this.numChannels], 'ones');
+    this.bias = this.param('bias', [this.numChannels], 'zeros');
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const n = x.shape[0]!;
+      const g = this.numGroups;
+      const grouped = tf.reshape(x, [n, -1, g, this.numChannels / g]);
+      const { mean, variance } = tf.moments(grouped, [1, 3], true);
+      const normed = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, this.eps)));
+      return tf.add(tf.mul(tf.reshape(normed, x.shape), this.weight.read()), this.bias.read());
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), numChannels: this.numChannels, numGroups: this.numGroups, eps: this.eps };
+  }
+}
+registerLayer(GroupNorm);

@@ -1,0 +1,118 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Embedding } from './embedding.js';
+import { l2Normalize } from './l2-normalize.js';
+import { TitokLayer, registerLayer } from './titok-layer.js';
+import type { TitokLayerArgs } from './titok-layer.js';
+import { Tracer } from './trace.js';
+
+export interface VectorQuantizerArgs extends TitokLayerArgs {
+  /** Codebook rows K. */
+  codebookSize: number;
+  /** Row width C. */
+  tokenSize: number;
+  /** Normalise vectors and codebook rows to unit length before comparing (TiTok-L/B/S). */
+  useL2Norm?: boolean;
+  /**
+   * Whether `quantized` is the straight-through z + (e - z), as TiTok returns it (default), or
+   * the codebook rows e, as MaskGIT-VQGAN does at inference.
+   */
+  straightThrough?: boolean;
+}
+
+/** What {@link VectorQuantizer.quantize} returns (every tensor is new: dispose them). */
+export interface Quantized {
+  /** Index of the nearest codebook row, int32, shape of z without its last axis. */
+  indices: tf.Tensor;
+  /** The straight-through output z + (e - z) (z normalised with l2-norm), shape of z. */
+  quantized: tf.Tensor;
+  /** The codebook rows e themselves (normalised with l2-norm), shape of z. */
+  codebookEntries: tf.Tensor;
+}
+
+/**
+ * Vector quantiser with the codebook `embedding.weight` (K x C). Vectors (the last axis of z)
+ * and, with l2-norm, the codebook rows are normalised; the distance is ‖z‖² + ‖e‖² − 2 z·e and
+ * the token is the argmin (first index on exact ties). The same layer serves TiTok's quantizer
+ * and MaskGIT-VQGAN's (plain squared distance).
+ */
+export class VectorQuantizer extends TitokLayer {
+  static className = 'TitokVectorQuantizer';
+  readonly codebookSize: number;
+  readonly tokenSize: number;
+  readonly useL2Norm: boolean;
+  readonly straightThrough: boolean;
+  readonly embedding: Embedding;
+
+  constructor(args: VectorQuantizerArgs) {
+    super(args);
+    this.codebookSize = args.codebookSize;
+    this.tokenSize = args.tokenSize;
+    this.useL2Norm = args.useL2Norm ?? false;
+    this.straightThrough = args.straightThrough ?? true;
+    this.embedding = this.child('embedding', new Embedding({ numEmbeddings: this.codebookSize, embeddingDim: this.tokenSize }));
+  }
+
+  /** The codebook as the distances see it (normalised rows with l2-norm), K x C. */
+  codebook(): tf.Tensor2D {
+    return tf.tidy(() => {
+      const table = this.embedding.table();
+      return (this.useL2Norm ? l2Normalize(table) : tf.clone(table)) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Squared distances of flattened vectors (M x C, already normalised with l2-norm) to every
+   * codebook row: M x K.
+   */
+  distances(z2: tf.Tensor2D, codebook: tf.Tensor2D = this.codebook()): tf.Tensor2D {
+    return tf.tidy(() => {
+      const zz = tf.sum(tf.square(z2), 1, true);
+      const ee = tf.sum(tf.square(codebook), 1);
+      return tf.sub(tf.add(zz, ee), tf.mul(tf.matMul(z2, codebook, false, true), 2)) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Quantises z (… x C). Records `z_normalized` (l2-norm only), `distances`, `indices`,
+   * `codebook_entries` and `z_quantized`.
+   */
+  quantize(z: tf.Tensor, trace: Tracer = Tracer.none): Quantized {
+    const out = tf.tidy(() => {
+      const lead = z.shape.slice(0, -1);
+      let zn = z;
+      if (this.useL2Norm) zn = trace.record('z_normalized', l2Normalize(z));
+      const d = trace.record('distances', this.distances(tf.reshape(zn, [-1, this.tokenSize]) as tf.Tensor2D));
+      const indices = trace.record('indices', tf.reshape(tf.argMin(d, 1), lead));
+      const codebookEntries = trace.record('codebook_entries', this.lookup(indices));
+      let quantized: tf.Tensor;
+      if (this.straightThrough) {
+        const e = this.useL2Norm ? l2Normalize(codebookEntries) : codebookEntries;
+        quantized = tf.add(zn, tf.sub(e, zn));
+      } else {
+        quantized = tf.clone(codebookEntries);
+      }
+      trace.record('z_quantized', quantized);
+      return { indices, quantized, codebookEntries };
+    });
+    return out;
+  }
+
+  /** Codebook rows (normalised with l2-norm) for int32 indices of any shape: shape + [C]. */
+  lookup(indices: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const rows = this.embedding.forward(indices);
+      return this.useL2Norm ? l2Normalize(rows) : rows;
+    });
+  }
+
+  forward(z: tf.Tensor): tf.Tensor {
+    const { indices, quantized, codebookEntries } = this.quantize(z);
+    tf.dispose([indices, codebookEntries]);
+    return quantized;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), codebookSize: this.codebookSize, tokenSize: this.tokenSize, useL2Norm: this.useL2Norm, straightThrough: this.straightThrough };
+  }
+}
+registerLayer(VectorQuantizer);

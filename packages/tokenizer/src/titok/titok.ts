@@ -1,0 +1,222 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { DiagonalGaussian, TitokError, loadStateDict, toTracer, withParamInit } from '@titok/core';
+import type { StateDict, TitokConfig, TraceHook } from '@titok/core';
+import { inBatches } from './batches.js';
+import { prepareImages } from '../image/index.js';
+import type { ImagesInput } from '../image/index.js';
+import { finishImages } from './image-output.js';
+import type { ImageOutput } from './image-output.js';
+import { resolveTitokConfig } from './titok-config.js';
+import type { TitokConfigInput } from './titok-config.js';
+import { TitokModel } from './titok-model.js';
+import type { TitokPart } from './titok-model.js';
+import { toLatentTokens, toTokenIds } from './token-input.js';
+import type { LatentTokensInput, TokenIdsInput } from './token-input.js';
+import type { LoadProgressCallback } from '../types.js';
+
+/** Options of {@link TiTok.fromStateDict} and {@link TiTok.fromPretrained}. */
+export interface TitokLoadOptions {
+  /** Build and load only one half: 'encoder' (images to tokens) or 'decoder' (tokens to images). Default 'all'. */
+  parts?: TitokPart;
+  /** Receives `{ status: 'loading', name, file, loaded, total, progress }` as weights are copied in. */
+  progress_callback?: LoadProgressCallback;
+}
+
+/** Options of the methods that run the model. */
+export interface TitokRunOptions {
+  /** Receives intermediate tensors by reference name (see `Tracer`); for debugging and tests. */
+  trace?: TraceHook;
+  /** Run at most this many images at a time (bounds memory; default: the whole batch). */
+  batchSize?: number;
+}
+
+/** Options of {@link TiTok.decode} and {@link TiTok.reconstruct}. */
+export interface TitokDecodeOptions extends TitokRunOptions {
+  /** 'float' (default): float32 in [0, 1]; 'uint8': integers 0..255 (int32 dtype), truncated as the reference does. */
+  output?: ImageOutput;
+}
+
+/** Options of {@link TiTok.reconstruct}. */
+export interface TitokReconstructOptions extends TitokDecodeOptions {
+  /** VAE: decode a sample drawn with this seed instead of the posterior mean. */
+  seed?: number;
+}
+
+/** What {@link TiTok.encode} returns: token ids (VQ) or the posterior (VAE). */
+export type TitokEncoding = tf.Tensor2D | DiagonalGaussian;
+
+/**
+ * A TiTok tokenizer (Yu et al., "An Image is Worth 32 Tokens for Reconstruction and
+ * Generation"): `encode` turns N x 256 x 256 x 3 images into L tokens each, `decode` turns the
+ * tokens back into images. VQ models give int32 token ids (N x L); VAE models a posterior
+ * over continuous tokens (N x L x C). Every tensor a method returns is the caller's to dispose.
+ *
+ * @example
+ * ```ts
+ * const titok = await TiTok.fromPretrained('titok-l32');
+ * const ids = await titok.encode(images);        // int32 [N, 32]
+ * const out = await titok.decode(ids);           // float32 [N, 256, 256, 3] in [0, 1]
+ * ```
+ */
+export class TiTok {
+  /** The network, for synchronous tensor-level use (`model.encodeIds`, `model.decodeIds`, ...). */
+  readonly model: TitokModel;
+  private disposed = false;
+
+  private constructor(model: TitokModel) {
+    this.model = model;
+  }
+
+  /**
+   * A tokenizer with freshly initialised weights (for benchmarks and training); `seed` makes
+   * them reproducible.
+   */
+  static fromConfig(config: TitokConfigInput, options: { seed?: number; parts?: TitokPart } = {}): TiTok {
+    const c = resolveTitokConfig(config);
+    return new TiTok(withParamInit({ seed: options.seed }, () => new TitokModel({ config: c, parts: options.parts })));
+  }
+
+  /**
+   * A tokenizer with the weights of a state dict (from `readSafetensors`, `readCheckpoint`, ...),
+   * loaded strictly: every weight must be there with its shape and nothing else may be
+   * (with `parts`, the other half's keys are allowed and ignored).
+   *
+   * @throws WeightsError listing missing, unexpected and mis-shaped keys; ConfigError for a bad config
+   */
+  static async fromStateDict(config: TitokConfigInput, stateDict: StateDict, options: TitokLoadOptions = {}): Promise<TiTok> {
+    const c = resolveTitokConfig(config);
+    const model = withParamInit({ zeros: true }, () => new TitokModel({ config: c, parts: options.parts }));
+    try {
+      const cb = options.progress_callback;
+      await loadStateDict(model, stateDict, {
+        ignore: (k) => model.isOtherPartKey(k),
+        onProgress: cb
+          ? (loaded, total, key) => cb({ status: 'loading', name: stateDict.source, file: key, loaded, total, progress: (loaded / total) * 100 })
+          : undefined,
+      });
+    } catch (e) {
+      model.disposeAll();
+      throw e;
+    }
+    return new TiTok(model);
+  }
+
+  /** The configuration the model was built from. */
+  get config(): TitokConfig {
+    return this.model.config;
+  }
+
+  /** Which half was loaded. */
+  get parts(): TitokPart {
+    return this.model.parts;
+  }
+
+  /** Tokens per image (L). */
+  get numTokens(): number {
+    return this.config.numLatentTokens;
+  }
+
+  /** Codebook size K (VQ), 0 for VAE models. */
+  get codebookSize(): number {
+    return this.config.codebookSize;
+  }
+
+  /** Image side in pixels. */
+  get imageSize(): number {
+    return this.config.imageSize;
+  }
+
+  /**
+   * Images to tokens. `images`: anything `prepareImages` takes — tensors (HWC / NHWC, float32 in
+   * [0, 1] or int32 0..255), raw RGB/RGBA buffers, browser images, or an array of these; images
+   * of another size are resized (shorter side, bicubic) and centre-cropped to imageSize.
+   * VQ: int32 ids, N x L. VAE: the posterior (mean/logvar N x L x C; `sample(seed)`, `mode()`;
+   * dispose it).
+   *
+   * @throws InputError for images of the wrong rank, channel count or dtype, or empty images
+   */
+  async encode(images: ImagesInput, options: TitokRunOptions = {}): Promise<TitokEncoding> {
+    this.assertUsable();
+    const trace = toTracer(options.trace);
+    const batch = prepareImages(images, { size: this.imageSize });
+    try {
+      if (this.config.quantizeMode === 'vq') {
+        return inBatches(batch, options.batchSize, (x) => this.model.encodeIds(x as tf.Tensor4D, trace));
+      }
+      const latents = inBatches(batch, options.batchSize, (x) => this.model.encodeLatents(x as tf.Tensor4D, trace));
+      try {
+        return this.model.posterior(latents, trace);
+      } finally {
+        latents.dispose();
+      }
+    } finally {
+      batch.dispose();
+    }
+  }
+
+  /**
+   * Tokens to images N x S x S x 3. VQ: ids (tensor N x L / L / N x 1 x L, arrays). VAE:
+   * continuous tokens N x L x C (e.g. `posterior.sample()`). Output float in [0, 1] or uint8 values.
+   *
+   * @throws InputError for the wrong number of tokens, ids outside [0, K), bad shapes
+   */
+  async decode(tokens: TokenIdsInput | LatentTokensInput, options: TitokDecodeOptions = {}): Promise<tf.Tensor4D> {
+    this.assertUsable();
+    const trace = toTracer(options.trace);
+    const c = this.config;
+    if (c.quantizeMode === 'vq') {
+      const ids = await toTokenIds(tokens as TokenIdsInput, c.numLatentTokens, c.codebookSize);
+      try {
+        return inBatches(ids, options.batchSize, (x) => finishImages(this.model.decodeIds(x as tf.Tensor2D, trace), options.output));
+      } finally {
+        ids.dispose();
+      }
+    }
+    const z = await toLatentTokens(tokens as LatentTokensInput, c.numLatentTokens, c.tokenSize);
+    try {
+      return inBatches(z, options.batchSize, (x) => finishImages(this.model.decodeLatents(x as tf.Tensor3D, trace), options.output));
+    } finally {
+      z.dispose();
+    }
+  }
+
+  /**
+   * Encode then decode, as the reference's forward pass (VQ: quantised tokens; VAE: the
+   * posterior mean, or a sample with `seed`). Same inputs and outputs as encode / decode.
+   */
+  async reconstruct(images: ImagesInput, options: TitokReconstructOptions = {}): Promise<tf.Tensor4D> {
+    this.assertUsable();
+    const trace = toTracer(options.trace);
+    const batch = prepareImages(images, { size: this.imageSize });
+    try {
+      return inBatches(batch, options.batchSize, (x) =>
+        tf.tidy(() => {
+          const latents = this.model.encodeLatents(x as tf.Tensor4D, trace);
+          let z: tf.Tensor3D;
+          if (this.config.quantizeMode === 'vq') {
+            z = this.model.quantize(latents, trace).quantized as tf.Tensor3D;
+          } else {
+            const posterior = this.model.posterior(latents, trace);
+            z = (options.seed === undefined ? posterior.mode() : posterior.sample(options.seed)) as tf.Tensor3D;
+            posterior.dispose();
+          }
+          return finishImages(this.model.decodeLatents(z, trace), options.output);
+        }),
+      );
+    } finally {
+      batch.dispose();
+    }
+  }
+
+  /** Frees every weight. The tokenizer cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.model.disposeAll();
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new TitokError('USAGE', 'this TiTok tokenizer has been disposed');
+  }
+}
+
