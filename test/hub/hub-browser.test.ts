@@ -4,11 +4,11 @@ import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { toFloat32 } from '@titok/core';
 import { readSafetensors } from '@titok/io';
-import { FIXTURES } from '../helpers/fixtures';
-import { bundle } from './helpers/bundle';
-import { sha256Hex, startHubServer } from './helpers/hub-server';
-import type { HubServer } from './helpers/hub-server';
-import { tempDir } from './helpers/temp';
+import { FIXTURES } from '../helpers/fixtures.js';
+import { bundle } from './helpers/bundle.js';
+import { sha256Hex, startHubServer } from './helpers/hub-server.js';
+import type { HubServer } from './helpers/hub-server.js';
+import { tempDir } from './helpers/temp.js';
 
 const PIXEL = path.join(FIXTURES, 'titok_tiny_vq_pixel');
 const REPO = 'titok-test/tiny-vq-pixel';
@@ -67,9 +67,9 @@ describe('in Chromium', () => {
     expect(first.events).toEqual(expect.arrayContaining(['initiate config.json', 'download model.safetensors', 'progress model.safetensors', 'done model.safetensors', 'ready']));
     // followed the redirect to the CDN (another origin, CORS)
     expect(modelRequests().map((r) => `${r.server} ${r.path}`)).toEqual([
-      `hub /${REPO}/resolve/main/config.json`,
       `hub /${REPO}/resolve/main/model.safetensors`,
       `cdn /blobs/${expectedSha}`,
+      `hub /${REPO}/resolve/main/config.json`,
     ]);
     const stored = await page.evaluate(async () => {
       const c = await caches.open('titok-models');

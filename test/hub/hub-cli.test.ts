@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { main } from '@titok/cli';
-import { FIXTURES } from '../helpers/fixtures';
-import { startHubServer } from './helpers/hub-server';
-import type { HubServer } from './helpers/hub-server';
-import { filesUnder, tempDir } from './helpers/temp';
+import { FIXTURES } from '../helpers/fixtures.js';
+import { startHubServer } from './helpers/hub-server.js';
+import type { HubServer } from './helpers/hub-server.js';
+import { filesUnder, tempDir } from './helpers/temp.js';
 
 const REPO = 'titok-test/tiny-vq-pixel';
 let server: HubServer;

@@ -4,11 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fetchHubFile } from '@titok/io';
-import { FIXTURES } from '../helpers/fixtures';
-import { bundle } from './helpers/bundle';
-import { sha256Hex, startHubServer } from './helpers/hub-server';
-import type { HubServer } from './helpers/hub-server';
-import { filesUnder, tempDir } from './helpers/temp';
+import { FIXTURES } from '../helpers/fixtures.js';
+import { bundle } from './helpers/bundle.js';
+import { sha256Hex, startHubServer } from './helpers/hub-server.js';
+import type { HubServer } from './helpers/hub-server.js';
+import { filesUnder, tempDir } from './helpers/temp.js';
 
 const PIXEL = path.join(FIXTURES, 'titok_tiny_vq_pixel');
 const SHA = sha256Hex(fs.readFileSync(path.join(PIXEL, 'model.safetensors')));

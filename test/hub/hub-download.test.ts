@@ -3,10 +3,10 @@ import * as path from 'node:path';
 import { openHubModel, readSafetensors } from '@titok/io';
 import type { ProgressInfo } from '@titok/io';
 import { diskCache } from '@titok/io/node';
-import { FIXTURES } from '../helpers/fixtures';
-import { sha256Hex, startHubServer } from './helpers/hub-server';
-import type { HubServer } from './helpers/hub-server';
-import { filesUnder, tempDir } from './helpers/temp';
+import { FIXTURES } from '../helpers/fixtures.js';
+import { sha256Hex, startHubServer } from './helpers/hub-server.js';
+import type { HubServer } from './helpers/hub-server.js';
+import { filesUnder, tempDir } from './helpers/temp.js';
 
 const PIXEL = path.join(FIXTURES, 'titok_tiny_vq_pixel');
 const REPO = 'titok-test/tiny-vq-pixel';

@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NetworkError, FormatError } from '@titok/core';
 import { fetchCachedUrl, fetchHubFile, openHubModel } from '@titok/io';
-import { FIXTURES } from '../helpers/fixtures';
-import { sha256Hex, startHubServer } from './helpers/hub-server';
-import type { HubServer } from './helpers/hub-server';
-import { filesUnder, tempDir } from './helpers/temp';
+import { FIXTURES } from '../helpers/fixtures.js';
+import { sha256Hex, startHubServer } from './helpers/hub-server.js';
+import type { HubServer } from './helpers/hub-server.js';
+import { filesUnder, tempDir } from './helpers/temp.js';
 
 const PIXEL = path.join(FIXTURES, 'titok_tiny_vq_pixel');
 const WEIGHTS = fs.readFileSync(path.join(PIXEL, 'model.safetensors'));

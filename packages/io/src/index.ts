@@ -12,6 +12,7 @@ export { readSafetensors } from './formats/safetensors-reader.js';
 export { openHubModel, fetchHubFile } from './hub/hub-model.js';
 export type { HubModelOptions, ModelFiles } from './hub/hub-model.js';
 export { openUrlModel, fetchCachedUrl } from './hub/url-model.js';
+export { hubResolver, cachedUrlResolver } from './hub/hub-resolver.js';
 export { parseHubName, requireHubName, hubFileUrl } from './hub/hub-name.js';
 export type { HubModelName } from './hub/hub-name.js';
 export { hubSettings, DEFAULT_HUB_ENDPOINT } from './hub/hub-options.js';

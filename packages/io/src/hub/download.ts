@@ -135,7 +135,7 @@ async function transfer(
       await sleep(s.retryDelayMs * 2 ** (failures - 1), s.signal);
     }
     if (s.signal?.aborted) throw requestFailure(undefined, key.url, s.signal);
-    const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
+    const headers: Record<string, string> = { ...s.headers, 'Accept-Encoding': 'identity' };
     if (req.sendToken && s.token) headers.Authorization = `Bearer ${s.token}`;
     const start = w.offset;
     if (start > 0) headers.Range = `bytes=${start}-`;

@@ -1,7 +1,9 @@
-import { floatToHalf } from '@titok/core';
+import type { StateDict, StateDictTensor } from '@titok/core';
 import { isCachedEntry } from '../cache/cache-types.js';
 import type { CacheKey, CachedEntry, ModelCache } from '../cache/cache-types.js';
+import { convertTo } from '../formats/dtype-convert.js';
 import { readSafetensors } from '../formats/safetensors-reader.js';
+import { writeSafetensors } from '../formats/safetensors-writer.js';
 import type { HubSettings } from './hub-options.js';
 import { emitProgress, progressThrottle } from './progress.js';
 
@@ -10,20 +12,12 @@ export function float16Name(file: string): string {
   return /\.safetensors$/i.test(file) ? file.replace(/\.safetensors$/i, '.fp16.safetensors') : `${file}.fp16.safetensors`;
 }
 
-function toHalf(bytes: Uint8Array): Uint8Array {
-  const n = bytes.byteLength / 4;
-  const src = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Uint8Array(n * 2);
-  const dst = new DataView(out.buffer);
-  for (let i = 0; i < n; i++) dst.setUint16(i * 2, floatToHalf(src.getFloat32(i * 4, true)), true);
-  return out;
-}
-
 /**
  * Returns the float16 copy of a cached float32 safetensors file, writing it beside the original
- * (same cache, same folder, `*.fp16.safetensors`) the first time: tensor by tensor, so only one
- * tensor is in memory at a time; float32 tensors become float16, others are copied. The copy is
- * written through the cache's writer, so it is atomic and locked like a download.
+ * (same cache, same folder, `*.fp16.safetensors`) the first time, with the safetensors writer:
+ * tensor by tensor, so only one tensor is in memory at a time; float32 tensors become float16
+ * (round to nearest even), others are copied. The copy goes through the cache's writer, so it is
+ * atomic and locked like a download.
  */
 export async function convertCachedToFloat16(entry: CachedEntry, cache: ModelCache, name: string, s: HubSettings): Promise<CachedEntry> {
   const file = float16Name(entry.meta.file);
@@ -41,31 +35,22 @@ export async function convertCachedToFloat16(entry: CachedEntry, cache: ModelCac
   let ok = false;
   try {
     if (w.offset) await w.reset();
-    const header: Record<string, unknown> = { __metadata__: { ...sd.metadata, titok_converted_from: entry.meta.sha256 } };
-    let offset = 0;
-    const plan: { key: string; half: boolean }[] = [];
+    // a view of the float32 file whose F32 tensors read as F16 (rounded to nearest even)
+    const tensors = new Map<string, StateDictTensor>();
     for (const t of sd.tensors.values()) {
-      const half = t.dtype === 'F32';
-      const size = half ? t.byteLength / 2 : t.byteLength;
-      header[t.name] = { dtype: half ? 'F16' : t.dtype, shape: t.shape, data_offsets: [offset, offset + size] };
-      plan.push({ key: t.name, half });
-      offset += size;
+      if (t.dtype !== 'F32') tensors.set(t.name, t);
+      else tensors.set(t.name, { ...t, dtype: 'F16', byteLength: t.byteLength / 2, read: async () => convertTo(await t.read(), 'F32', 'float16', t.name) });
     }
-    let json = JSON.stringify(header);
-    json += ' '.repeat((8 - ((json.length + 8) % 8)) % 8); // keep the data 8-byte aligned
-    const jsonBytes = new TextEncoder().encode(json);
-    const len = new Uint8Array(8);
-    new DataView(len.buffer).setBigUint64(0, BigInt(jsonBytes.byteLength), true);
+    const half: StateDict = { ...sd, tensors };
     await w.setTarget({ etag: entry.meta.sha256 });
-    await w.write(len);
-    await w.write(jsonBytes);
-    const total = 8 + jsonBytes.byteLength + offset;
+    const total = 8 + [...tensors.values()].reduce((n, t) => n + t.byteLength, 0);
     const progress = progressThrottle(s.progress, name, file);
-    for (const p of plan) {
-      const bytes = await sd.tensors.get(p.key)!.read();
-      await w.write(p.half ? toHalf(bytes) : bytes);
-      progress(w.offset, total);
-    }
+    await writeSafetensors(half, {
+      write: async (chunk) => {
+        await w.write(chunk);
+        progress(w.offset, total);
+      },
+    }, { metadata: { ...sd.metadata, titok_converted_from: entry.meta.sha256 } });
     const sha256 = await w.sha256();
     const done = await w.commit({
       url: key.url,

@@ -48,3 +48,9 @@ export function httpError(status: number, headers: Headers, l: RequestLabel): Ne
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 429 || status === 408;
 }
+
+/** True for "this file is not there" (a 404, or not cached in offline mode): try the next candidate. */
+export function isMissingFile(e: unknown, offline: boolean): boolean {
+  if (!(e instanceof NetworkError)) return false;
+  return e.status === 404 || (offline && e.status === undefined && e.message.startsWith('offline mode'));
+}

@@ -8,14 +8,15 @@ import { convertCachedToFloat16 } from './float16-cache.js';
 import { hubFileUrl, requireHubName } from './hub-name.js';
 import { hubSettings } from './hub-options.js';
 import type { HubOptions, HubSettings } from './hub-options.js';
+import { isMissingFile } from './http-errors.js';
 import { emitProgress } from './progress.js';
 import { CHECKPOINT_REPO, expectedFile } from './registry.js';
 import type { KnownFile } from './registry.js';
 
 /** Options of {@link openHubModel}. */
 export interface HubModelOptions extends HubOptions {
-  /** `fp16`: keep (and load) a float16 copy of the weights, converted once and cached beside them. */
-  dtype?: 'fp32' | 'fp16';
+  /** `fp16` (or `float16`): keep (and load) a float16 copy of the weights, converted once and cached beside them. */
+  dtype?: 'fp32' | 'fp16' | 'float32' | 'float16';
   /** Known sizes / SHA-256 by file name, checked in addition to the server's headers. */
   expected?: Record<string, KnownFile>;
   /** Weights file to load instead of `model.safetensors`. */
@@ -46,19 +47,13 @@ export interface ModelFiles {
   cache: ModelCache;
 }
 
-/** True for "this file is not there" (404, or not cached in offline mode): try the next candidate. */
-function isMissing(e: unknown, s: HubSettings): boolean {
-  if (!(e instanceof NetworkError)) return false;
-  return e.status === 404 || (s.offline && e.status === undefined && e.message.startsWith('offline mode'));
-}
-
 async function firstAvailable(s: HubSettings, tries: (() => Promise<CachedEntry>)[]): Promise<CachedEntry | undefined> {
   let first: unknown;
   for (const t of tries) {
     try {
       return await t();
     } catch (e) {
-      if (!isMissing(e, s)) throw e;
+      if (!isMissingFile(e, s.offline)) throw e;
       first ??= e;
     }
   }
@@ -83,7 +78,7 @@ export async function readJsonEntry(entry: CachedEntry): Promise<Record<string, 
 
 /** Applies the float16 option and emits `ready`. */
 export async function finishModel(files: ModelFiles, s: HubSettings, dtype: HubModelOptions['dtype']): Promise<ModelFiles> {
-  if (dtype === 'fp16' && files.format === 'safetensors' && !files.weightsFile.includes('fp16')) {
+  if ((dtype === 'fp16' || dtype === 'float16') && files.format === 'safetensors' && !files.weightsFile.includes('fp16')) {
     const weightsEntry = files.entries[files.entries.length - 1]!;
     await files.weights.close();
     const converted = await convertCachedToFloat16(weightsEntry, files.cache, files.name, s);
@@ -139,7 +134,7 @@ export async function openHubModel(name: string, options: HubModelOptions = {}):
   try {
     configEntry = await get(parsed.repo, 'config.json');
   } catch (e) {
-    if (!parsed.preset || !isMissing(e, s)) throw e; // a released model's config is also in its preset
+    if (!parsed.preset || !isMissingFile(e, s.offline)) throw e; // a released model's config is also in its preset
   }
   if (configEntry) entries.push(configEntry);
   const tries = options.weightsFile

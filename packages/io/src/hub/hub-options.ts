@@ -33,6 +33,8 @@ export interface HubOptions {
   retryDelayMs?: number;
   /** The fetch to use (default `globalThis.fetch`). */
   fetch?: typeof fetch;
+  /** Extra HTTP headers sent with every request. */
+  headers?: Record<string, string>;
   /** Environment variables to read instead of `process.env` (tests, embedders). */
   env?: Record<string, string | undefined>;
 }
@@ -47,6 +49,7 @@ export interface HubSettings {
   retries: number;
   retryDelayMs: number;
   fetch: typeof fetch;
+  headers: Record<string, string>;
   env: Record<string, string | undefined>;
   progress?: ProgressCallback;
   signal?: AbortSignal;
@@ -77,6 +80,7 @@ export function hubSettings(options: HubOptions = {}): HubSettings {
     retries: options.retries ?? 4,
     retryDelayMs: options.retryDelayMs ?? 500,
     fetch: f ? f.bind(globalThis) : (undefined as unknown as typeof fetch),
+    headers: options.headers ?? {},
     env,
     progress: options.progress_callback,
     signal: options.signal,

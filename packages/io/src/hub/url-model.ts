@@ -1,4 +1,4 @@
-import { ConfigError, NetworkError } from '@titok/core';
+import { ConfigError } from '@titok/core';
 import { resolveCache } from '../cache/default-cache.js';
 import type { CachedEntry } from '../cache/cache-types.js';
 import { fetchIntoCache } from './download.js';
@@ -6,8 +6,11 @@ import { finishModel, readJsonEntry } from './hub-model.js';
 import type { HubModelOptions, ModelFiles } from './hub-model.js';
 import { hubSettings } from './hub-options.js';
 import type { HubOptions } from './hub-options.js';
+import { isMissingFile } from './http-errors.js';
 
 const WEIGHTS = /\.(safetensors|bin|pt|pth|ckpt)$/i;
+/** Weights a folder URL may hold, in order (a tfjs `model.json` is read in place by the URL resolver). */
+const FOLDER_WEIGHTS = ['model.safetensors', 'pytorch_model.bin'];
 
 function lastSegment(url: URL): string {
   const parts = url.pathname.split('/').filter(Boolean);
@@ -31,9 +34,11 @@ export async function fetchCachedUrl(url: string, options: HubOptions & { name?:
 }
 
 /**
- * Loads a model by URL through the cache: a weights file (`.safetensors`, `.bin`, ...) with the
- * `config.json` beside it when there is one, or a folder URL holding `config.json` and
- * `model.safetensors`. A second load reads the cache and makes no request.
+ * Loads a model by URL through the cache: a weights file (`.safetensors`, `.bin`, ...) or a
+ * folder URL holding `model.safetensors` (else `pytorch_model.bin`), with the `config.json`
+ * beside them when there is one. A second load reads the cache and makes no request.
+ *
+ * @throws NetworkError (404 names the URL; offline miss), FormatError, CancelledError
  */
 export async function openUrlModel(url: string, options: HubModelOptions = {}): Promise<ModelFiles> {
   const s = hubSettings(options);
@@ -42,14 +47,25 @@ export async function openUrlModel(url: string, options: HubModelOptions = {}): 
   const u = new URL(url);
   const isFile = WEIGHTS.test(u.pathname);
   const folder = new URL(isFile ? '.' : u.pathname.endsWith('/') ? u.toString() : `${u.toString()}/`, u);
-  const weightsUrl = isFile ? u.toString() : new URL(options.weightsFile ?? 'model.safetensors', folder).toString();
+  const candidates = isFile ? [u.toString()] : (options.weightsFile ? [options.weightsFile] : FOLDER_WEIGHTS).map((f) => new URL(f, folder).toString());
+  let weights: CachedEntry | undefined;
+  let first: unknown;
+  for (const c of candidates) {
+    try {
+      weights = await fetchCachedUrl(c, opts);
+      break;
+    } catch (e) {
+      if (!isMissingFile(e, s.offline)) throw e;
+      first ??= e;
+    }
+  }
+  if (!weights) throw first;
   let configEntry: CachedEntry | undefined;
   try {
     configEntry = await fetchCachedUrl(new URL('config.json', folder).toString(), opts);
   } catch (e) {
-    if (!(isFile && e instanceof NetworkError && (e.status === 404 || (s.offline && e.status === undefined)))) throw e;
+    if (!isMissingFile(e, s.offline)) throw e; // no config.json: the weights may be a released model
   }
-  const weights = await fetchCachedUrl(weightsUrl, opts);
   const entries = configEntry ? [configEntry, weights] : [weights];
   const files: ModelFiles = {
     name: url,

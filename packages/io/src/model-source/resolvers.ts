@@ -1,6 +1,7 @@
 import { isByteSource, toByteSource } from '../source/byte-source.js';
 import { isNode, nodeFiles } from './load-config.js';
 import { urlResolver } from './url-resolver.js';
+import { cachedUrlResolver, hubResolver } from '../hub/hub-resolver.js';
 import type { ModelSourceResolver } from './types.js';
 
 /** Bytes, Blobs/Files and ByteSources: the weights themselves. */
@@ -24,12 +25,13 @@ export const localPathResolver: ModelSourceResolver = {
 };
 
 /**
- * The resolvers `openModelSource` tries, in order: bytes, http(s) URLs, local paths. This is
+ * The resolvers `openModelSource` tries, in order: bytes, http(s) URLs (through the cache where
+ * one applies, see `cachedUrlResolver`, else read in place), local paths, hub names. This is
  * the extension point for other kinds of names: a resolver for hub ids and short names
  * (`titok-l32`, `owner/repo`) belongs after `localPathResolver` (a local folder of the same
  * name wins), added here or with {@link registerModelSourceResolver}.
  */
-export const MODEL_SOURCE_RESOLVERS: ModelSourceResolver[] = [bytesResolver, urlResolver, localPathResolver];
+export const MODEL_SOURCE_RESOLVERS: ModelSourceResolver[] = [bytesResolver, cachedUrlResolver, urlResolver, localPathResolver, hubResolver];
 
 /**
  * Adds a resolver to the default list (at the end, or first with `{ first: true }`).
