@@ -75,7 +75,7 @@ export async function writeTfjsFolder(sd: StateDict, dir: string, options: Write
       },
     };
     if (options.configJson) await sink.writeFile('config.json', new TextEncoder().encode(`${JSON.stringify(options.configJson, null, 2)}\n`));
-    const model = await writeTfjsWeights(sd, sink, options);
+    const model = await writeTfjsWeights(sd, sink, { ...options, config: options.config ?? options.configJson });
     if (existing) {
       const old = nodePath.join(parent, `.${nodePath.basename(out)}.old-${tag}`);
       await fsp.rename(out, old);

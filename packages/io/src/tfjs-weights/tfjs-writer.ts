@@ -8,6 +8,12 @@ import type { TfjsModelJson, TfjsWeightSpec } from './manifest.js';
 /** tfjs' converter default: 4 MiB shards (browsers cache them one by one). */
 export const DEFAULT_SHARD_BYTES = 4 * 1024 * 1024;
 
+/** The last segment of a path or URL (no local folders end up in model.json). */
+function baseName(p: string): string {
+  const parts = p.split(/[\\/]/).filter(Boolean);
+  return parts[parts.length - 1] ?? p;
+}
+
 /** Where {@link writeTfjsWeights} puts its files; `bytes` may be reused after the promise resolves. */
 export interface FileSink {
   writeFile(path: string, bytes: Uint8Array): Promise<void>;
@@ -101,9 +107,9 @@ export async function writeTfjsWeights(sd: StateDict, sink: FileSink, options: T
     convertedBy: options.convertedBy ?? null,
     ...(options.preset ? { preset: options.preset } : {}),
     ...(options.config ? { config: options.config } : {}),
-    source: { file: sd.source, format: sd.format, ...(sd.unwrapped ? { unwrapped: sd.unwrapped } : {}) },
+    source: { file: baseName(sd.source), format: sd.format, ...(sd.unwrapped ? { unwrapped: sd.unwrapped } : {}) },
     weightsManifest: [{ paths, weights: specs }],
   };
-  await sink.writeFile('model.json', new TextEncoder().encode(`${JSON.stringify(model, null, 1)}\n`));
+  await sink.writeFile('model.json', new TextEncoder().encode(`${JSON.stringify(model)}\n`));
   return model;
 }

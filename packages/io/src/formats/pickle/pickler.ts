@@ -48,6 +48,15 @@ export class PickleBuilder {
     return this.u8(0x63).text(`${module}\n${name}\n`);
   }
 
+  /** STACK_GLOBAL (protocol 4): the module and name as SHORT_BINUNICODE strings. */
+  stackGlobal(module: string, name: string): this {
+    for (const t of [module, name]) {
+      const b = new TextEncoder().encode(t);
+      this.u8(0x8c, b.length).raw(b);
+    }
+    return this.u8(0x93);
+  }
+
   /** A non-negative or negative integer (BININT1/2, BININT or LONG1). */
   int(n: number | bigint): this {
     if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 256) return this.u8(0x4b, n);
