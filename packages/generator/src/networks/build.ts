@@ -1,11 +1,19 @@
-import { ConfigError, loadStateDict } from '@titok/core';
+import { ConfigError, loadStateDict, withParamInit } from '@titok/core';
 import type { GeneratorConfig, StateDict } from '@titok/core';
 import { BertGenerator } from './bert-generator.js';
 import type { GeneratorNetwork } from './generator-network.js';
 import { UVitGenerator } from './uvit-generator.js';
 
-/** Builds the network a generator config describes (weights initialised, not loaded). */
-export function buildGeneratorNetwork(config: GeneratorConfig): GeneratorNetwork {
+/**
+ * Builds the network a generator config describes. Its weights are initialised randomly
+ * (reproducibly with `seed`), or to zeros with `zeros` (no random draws and, on the CPU
+ * backend, no memory touched: for networks that are only inspected or about to be loaded).
+ */
+export function buildGeneratorNetwork(config: GeneratorConfig, init: { seed?: number; zeros?: boolean } = {}): GeneratorNetwork {
+  return withParamInit(init, () => buildNetwork(config));
+}
+
+function buildNetwork(config: GeneratorConfig): GeneratorNetwork {
   if (config.hiddenSize % config.numAttentionHeads !== 0) {
     throw new ConfigError(`generator hidden size ${config.hiddenSize} is not divisible by ${config.numAttentionHeads} heads`);
   }
@@ -36,7 +44,7 @@ export async function loadGeneratorNetwork(
   stateDict: StateDict,
   options: LoadGeneratorNetworkOptions = {},
 ): Promise<GeneratorNetwork> {
-  const network = buildGeneratorNetwork(config);
+  const network = buildGeneratorNetwork(config, { zeros: true });
   try {
     await loadStateDict(network, stateDict, { ignore: (k) => network.ignoreKey(k), onProgress: options.onProgress });
   } catch (e) {
