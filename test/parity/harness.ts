@@ -7,12 +7,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import type { StateDict } from '@titok/core';
-import { readSafetensors } from '@titok/io';
+import { readCheckpoint, readSafetensors } from '@titok/io';
 import { compareClose, fixturePath, loadExpected, readJson } from '../helpers/fixtures';
 import type { ExpectedTensor } from '../helpers/fixtures';
 
 /** Backends the parity suites run on. Adding one (e.g. 'webgpu') is one entry here. */
 export const PARITY_BACKENDS: string[] = ['cpu', 'wasm'];
+
+/**
+ * Backends that run the parity suites from every weight format. The others run them from
+ * model.safetensors only: every float32 format holds bit-identical weights (checked by
+ * weight-formats.test.ts), so a slow backend learns nothing more from repeating the
+ * computation. `TITOK_PARITY_ALL_FORMATS=1` runs every format everywhere.
+ */
+export const ALL_FORMAT_BACKENDS: string[] = ['wasm'];
 
 /** Switches tfjs to `name` (the backend packages are imported above). */
 export async function useBackend(name: string): Promise<void> {
@@ -38,18 +46,34 @@ const safetensors = (file: string, kind: WeightFormat['kind']): WeightFormat => 
   read: (p) => readSafetensors(fs.readFileSync(p), file),
 });
 
+const torch = (file: string): WeightFormat => ({
+  name: file,
+  file,
+  kind: 'float32',
+  read: (p) => readCheckpoint(fs.readFileSync(p), { name: file }),
+});
+
 const FORMATS: WeightFormat[] = [
   safetensors('model.safetensors', 'float32'),
+  torch('pytorch_model.bin'),
+  torch('pytorch_model_legacy.bin'),
   safetensors('model.fp16.safetensors', 'fp16'),
   safetensors('model.bf16.safetensors', 'bf16'),
 ];
 
 /**
- * The weight formats of a fixture folder that this build can read. torch `.bin` (zip and
- * legacy) and the float16/bfloat16 safetensors join as @titok/io gains their readers.
+ * The weight formats of a fixture folder: safetensors (float32, float16, bfloat16) and PyTorch
+ * `.bin` (zip and pre-1.6 legacy), whichever the folder has.
  */
 export function weightFormats(model: string): WeightFormat[] {
   return FORMATS.filter((f) => fs.existsSync(fixturePath(model, f.file)));
+}
+
+/** The formats a parity suite runs on `backend` (see {@link ALL_FORMAT_BACKENDS}). */
+export function parityFormats(model: string, backend: string): WeightFormat[] {
+  const all = weightFormats(model);
+  if (ALL_FORMAT_BACKENDS.includes(backend) || process.env.TITOK_PARITY_ALL_FORMATS === '1') return all;
+  return all.filter((f) => f.file === 'model.safetensors');
 }
 
 /** Reads a fixture's weights in one format. */

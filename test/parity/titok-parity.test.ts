@@ -14,9 +14,9 @@ import {
   loadFixture,
   readWeights,
   useBackend,
-  weightFormats,
+  parityFormats,
 } from './harness';
-import type { Expected } from './harness';
+import type { Expected, WeightFormat } from './harness';
 
 const VQ_FIXTURES = ['titok_tiny_vq_legacy', 'titok_tiny_vq_pixel'];
 
@@ -31,7 +31,7 @@ function expectAllClose(recorder: TraceRecorder, expected: Expected, required: s
   expect(required.filter((n) => !compared.includes(n))).toEqual([]);
 }
 
-async function loadTitok(model: string, format: ReturnType<typeof weightFormats>[number]): Promise<TiTok> {
+async function loadTitok(model: string, format: WeightFormat): Promise<TiTok> {
   const sd = await readWeights(model, format);
   try {
     return await TiTok.fromStateDict(parseModelConfig(readJson(model, 'config.json')), sd);
@@ -49,7 +49,7 @@ describe.each(PARITY_BACKENDS)('TiTok parity on %s', (backend) => {
       expected = await loadFixture(model);
     });
 
-    const formats = weightFormats(model).filter((f) => f.kind === 'float32');
+    const formats = parityFormats(model, backend).filter((f) => f.kind === 'float32');
     it.each(formats.map((f) => [f.name, f] as const))('forward pass from %s: every intermediate, exact token ids', async (_n, format) => {
       const titok = await loadTitok(model, format);
       const rec = new TraceRecorder();
@@ -83,7 +83,7 @@ describe.each(PARITY_BACKENDS)('TiTok parity on %s', (backend) => {
       titok.dispose();
     });
 
-    const reduced = weightFormats(model).filter((f) => f.kind !== 'float32');
+    const reduced = parityFormats(model, backend).filter((f) => f.kind !== 'float32');
     if (reduced.length) {
       it.each(reduced.map((f) => [f.name, f] as const))('decodes the reference tokens with %s weights', async (_n, format) => {
         const titok = await loadTitok(model, format);
@@ -103,7 +103,7 @@ describe.each(PARITY_BACKENDS)('TiTok parity on %s', (backend) => {
       expected = await loadFixture(model);
     });
 
-    it.each(weightFormats(model).map((f) => [f.name, f] as const))('posterior, sample and both decodes from %s', async (_n, format) => {
+    it.each(parityFormats(model, backend).map((f) => [f.name, f] as const))('posterior, sample and both decodes from %s', async (_n, format) => {
       const titok = await loadTitok(model, format);
       const encodeRec = new TraceRecorder();
       const meanRec = new TraceRecorder();
@@ -136,7 +136,7 @@ describe.each(PARITY_BACKENDS)('TiTok parity on %s', (backend) => {
     });
 
     it('public API: encode gives a posterior whose mode decodes like decode_of_mean', async () => {
-      const [format] = weightFormats(model);
+      const [format] = parityFormats(model, backend);
       const titok = await loadTitok(model, format!);
       const images = expectedTensor(expected, 'inputs.images');
       const posterior = await titok.encode(images);

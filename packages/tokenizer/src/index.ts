@@ -11,7 +11,13 @@ export type {
   TitokDecodeOptions,
   TitokReconstructOptions,
   TitokEncoding,
+  TitokPretrainedOptions,
 } from './titok/titok.js';
+export type { PretrainedOptions } from './titok/pretrained.js';
+export { MaskGitVQGAN } from './maskgit-vqgan/maskgit-vqgan.js';
+export type { MaskgitVqganConfigInput } from './maskgit-vqgan/maskgit-vqgan.js';
+export { MaskgitVqganModel } from './maskgit-vqgan/maskgit-vqgan-model.js';
+export type { MaskgitVqganModelArgs } from './maskgit-vqgan/maskgit-vqgan-model.js';
 export { TitokModel } from './titok/titok-model.js';
 export type { TitokPart, TitokModelArgs } from './titok/titok-model.js';
 export { TitokEncoder } from './titok/titok-encoder.js';
@@ -23,7 +29,7 @@ export type { TitokConfigInput } from './titok/titok-config.js';
 export { finishImages } from './titok/image-output.js';
 export type { ImageOutput } from './titok/image-output.js';
 export type { TokenIdsInput, LatentTokensInput } from './titok/token-input.js';
-export type { LoadingProgressInfo, LoadProgressCallback } from './types.js';
+export type { LoadingProgressInfo, LoadProgressInfo, LoadProgressCallback, Device } from './types.js';
 export { prepareImages, toUint8Images, toRawImages, resizeAndCrop, fitGeometry, resizeBicubic } from './image/index.js';
 export type { PrepareImagesOptions, RawImage, DrawableImage, ImageInput, ImagesInput, Pixels } from './image/index.js';
 export { VqganEncoder } from './maskgit-vqgan/vqgan-encoder.js';

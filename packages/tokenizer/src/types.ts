@@ -1,6 +1,8 @@
 /**
  * Shared types of @titok/tokenizer's public API.
  */
+import type { BackendRequest } from '@titok/core';
+import type { ProgressInfo } from '@titok/io';
 
 /** A step of copying weights into a model. */
 export interface LoadingProgressInfo {
@@ -17,5 +19,19 @@ export interface LoadingProgressInfo {
   progress: number;
 }
 
-/** Receives loading progress, in the style of transformers.js' `progress_callback`. */
-export type LoadProgressCallback = (info: LoadingProgressInfo) => void;
+/**
+ * Progress of a model load, in the style of transformers.js' `progress_callback`: the
+ * download events of @titok/io (`initiate`, `download`, `progress`, `done`, `ready`) and
+ * `loading` as the weights are copied into the model.
+ */
+export type LoadProgressInfo = ProgressInfo | LoadingProgressInfo;
+
+/** Receives {@link LoadProgressInfo} events. */
+export type LoadProgressCallback = (info: LoadProgressInfo) => void;
+
+/**
+ * Where to run: `'auto'` (WebGPU, else WASM, else CPU), or a backend by name; see
+ * `selectBackend` in @titok/core. Left out: the active TensorFlow.js backend is kept (and
+ * `'auto'` is selected when none is active yet).
+ */
+export type Device = BackendRequest;

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DiagonalGaussian, TitokError, loadStateDict, toTracer, withParamInit } from '@titok/core';
+import { ConfigError, DiagonalGaussian, TitokError, toTracer, withParamInit } from '@titok/core';
+import type { ModelSourceInput } from '@titok/io';
 import type { StateDict, TitokConfig, TraceHook } from '@titok/core';
 import { inBatches } from './batches.js';
+import { loadWeightsInto } from './load-weights.js';
 import { prepareImages } from '../image/index.js';
 import type { ImagesInput } from '../image/index.js';
 import { finishImages } from './image-output.js';
@@ -12,15 +14,22 @@ import { TitokModel } from './titok-model.js';
 import type { TitokPart } from './titok-model.js';
 import { toLatentTokens, toTokenIds } from './token-input.js';
 import type { LatentTokensInput, TokenIdsInput } from './token-input.js';
-import type { LoadProgressCallback } from '../types.js';
+import type { Device, LoadProgressCallback } from '../types.js';
+import { useDevice, withModelSource } from './pretrained.js';
+import type { PretrainedOptions } from './pretrained.js';
 
-/** Options of {@link TiTok.fromStateDict} and {@link TiTok.fromPretrained}. */
+/** Options of {@link TiTok.fromStateDict}. */
 export interface TitokLoadOptions {
   /** Build and load only one half: 'encoder' (images to tokens) or 'decoder' (tokens to images). Default 'all'. */
   parts?: TitokPart;
   /** Receives `{ status: 'loading', name, file, loaded, total, progress }` as weights are copied in. */
   progress_callback?: LoadProgressCallback;
+  /** The backend to run on; default: the active one (see {@link Device}). */
+  device?: Device;
 }
+
+/** Options of {@link TiTok.fromPretrained}: loading options plus where to find the model. */
+export interface TitokPretrainedOptions extends TitokLoadOptions, PretrainedOptions {}
 
 /** Options of the methods that run the model. */
 export interface TitokRunOptions {
@@ -85,20 +94,33 @@ export class TiTok {
    */
   static async fromStateDict(config: TitokConfigInput, stateDict: StateDict, options: TitokLoadOptions = {}): Promise<TiTok> {
     const c = resolveTitokConfig(config);
+    await useDevice(options.device);
     const model = withParamInit({ zeros: true }, () => new TitokModel({ config: c, parts: options.parts }));
-    try {
-      const cb = options.progress_callback;
-      await loadStateDict(model, stateDict, {
-        ignore: (k) => model.isOtherPartKey(k),
-        onProgress: cb
-          ? (loaded, total, key) => cb({ status: 'loading', name: stateDict.source, file: key, loaded, total, progress: (loaded / total) * 100 })
-          : undefined,
-      });
-    } catch (e) {
-      model.disposeAll();
-      throw e;
-    }
+    await loadWeightsInto(model, stateDict, { ignore: (k) => model.isOtherPartKey(k), progress_callback: options.progress_callback });
     return new TiTok(model);
+  }
+
+  /**
+   * Loads a tokenizer from wherever it lives: a released model's name (`titok-l32`), a hub repo
+   * (`yucornetto/tokenizer_titok_l32_imagenet`), a URL, a local folder (config.json + weights)
+   * or checkpoint file, or bytes — anything `openModelSource` of @titok/io opens, in any weight
+   * format it reads (safetensors, PyTorch .bin zip or legacy, tfjs; float32/16, bfloat16).
+   *
+   * @example
+   * ```ts
+   * const titok = await TiTok.fromPretrained('titok-s128', { device: 'wasm', parts: 'decoder' });
+   * ```
+   * @throws ConfigError when the source is not a TiTok tokenizer; WeightsError, FormatError,
+   *   NetworkError, BackendError as the steps fail
+   */
+  static async fromPretrained(source: ModelSourceInput, options: TitokPretrainedOptions = {}): Promise<TiTok> {
+    return withModelSource(source, options, async (src) => {
+      const config = src.config?.tokenizer;
+      if (!config) {
+        throw new ConfigError(`${src.configFile ?? src.weightsFile}: not a TiTok tokenizer config (model.vq_model is missing)`);
+      }
+      return TiTok.fromStateDict(config, src.stateDict, { parts: options.parts, progress_callback: options.progress_callback });
+    });
   }
 
   /** The configuration the model was built from. */
