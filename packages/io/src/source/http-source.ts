@@ -13,8 +13,11 @@ export interface HttpSourceOptions {
   maxBytes?: number;
 }
 
+/** The first request asks for this much: enough for format detection and most headers. */
+const HEAD_BYTES = 256 * 1024;
+
 function fail(url: string, res: Response): never {
-  throw new NetworkError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, { file: url, status: res.status });
+  throw new NetworkError(`${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, { file: url, status: res.status });
 }
 
 async function request(url: string, o: HttpSourceOptions, range?: string): Promise<Response> {
@@ -24,7 +27,7 @@ async function request(url: string, o: HttpSourceOptions, range?: string): Promi
     return await f(url, { headers: { ...o.headers, ...(range ? { Range: range } : {}) }, signal: o.signal });
   } catch (e) {
     throwIfAborted(o.signal);
-    throw new NetworkError(`request failed (${(e as Error).message})`, { file: url, cause: e });
+    throw new NetworkError(`${url}: request failed (${(e as Error).message})`, { file: url, cause: e });
   }
 }
 
@@ -36,12 +39,13 @@ async function request(url: string, o: HttpSourceOptions, range?: string): Promi
  * @throws NetworkError for HTTP errors (the status is kept) and failed requests
  */
 export async function httpSource(url: string, options: HttpSourceOptions = {}): Promise<ByteSource> {
-  let probe = await request(url, options, 'bytes=0-0');
+  let probe = await request(url, options, `bytes=0-${HEAD_BYTES - 1}`);
   if (probe.status === 206) {
-    const total = /\/(\d+)\s*$/.exec(probe.headers.get('content-range') ?? '')?.[1];
-    await probe.body?.cancel().catch(() => {});
+    const total = /^bytes 0-\d+\/(\d+)\s*$/.exec(probe.headers.get('content-range') ?? '')?.[1];
     if (total !== undefined) {
       const size = Number(total);
+      const head = new Uint8Array(await probe.arrayBuffer());
+      if (head.byteLength !== Math.min(HEAD_BYTES, size)) throw new NetworkError(`${url}: the server sent ${head.byteLength} bytes for the first range`, { file: url });
       const etag = probe.headers.get('etag');
       return {
         name: url,
@@ -51,21 +55,23 @@ export async function httpSource(url: string, options: HttpSourceOptions = {}): 
             throw new FormatError(`unexpected end of file: wanted ${length} bytes at offset ${offset}, the file has ${size}`, { file: url });
           }
           if (length === 0) return new Uint8Array(0);
+          if (offset + length <= head.byteLength) return head.slice(offset, offset + length);
           const res = await request(url, { ...options, headers: { ...options.headers, ...(etag ? { 'If-Match': etag } : {}) } }, `bytes=${offset}-${offset + length - 1}`);
           if (res.status !== 206) fail(url, res);
           const bytes = new Uint8Array(await res.arrayBuffer());
-          if (bytes.byteLength !== length) throw new NetworkError(`asked for ${length} bytes at ${offset}, got ${bytes.byteLength}`, { file: url });
+          if (bytes.byteLength !== length) throw new NetworkError(`${url}: asked for ${length} bytes at ${offset}, got ${bytes.byteLength}`, { file: url });
           return bytes;
         },
         async close() {},
       };
     }
+    await probe.body?.cancel().catch(() => {});
     probe = await request(url, options); // 206 without a total size: download it whole
   }
   if (probe.status !== 200) fail(url, probe);
   const length = Number(probe.headers.get('content-length') ?? NaN);
   const max = options.maxBytes ?? 8 * 1024 ** 3;
-  if (length > max) throw new NetworkError(`the file is ${length} bytes and the server does not support Range requests`, { file: url });
+  if (length > max) throw new NetworkError(`${url}: the file is ${length} bytes and the server does not support Range requests`, { file: url });
   const body = new Uint8Array(await probe.arrayBuffer());
   return bytesSource(body, url);
 }
