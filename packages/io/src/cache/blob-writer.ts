@@ -37,7 +37,7 @@ export function blobWriter(
     },
     async write(chunk) {
       hash.update(chunk);
-      chunks.push(chunk.slice());
+      chunks.push(chunk);
       chunkBytes += chunk.byteLength;
       w.offset += chunk.byteLength;
       if (chunkBytes >= PART) seal();

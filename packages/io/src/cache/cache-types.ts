@@ -60,7 +60,7 @@ export interface CacheWriter {
   readonly partialTarget?: DownloadTarget;
   /** Records what is being downloaded (kept with the partial file for a later resume). */
   setTarget(target: DownloadTarget): Promise<void>;
-  /** Appends bytes. */
+  /** Appends bytes. The writer may keep `chunk` until it is flushed: do not modify it afterwards. */
   write(chunk: Uint8Array): Promise<void>;
   /** Discards everything written (the server ignored Range, or the file changed). */
   reset(): Promise<void>;

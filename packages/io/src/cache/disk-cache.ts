@@ -79,15 +79,17 @@ async function openWriter(paths: EntryPaths, release: () => Promise<void>): Prom
   const flush = async () => {
     lastFlush = Date.now();
     if (!pendingBytes) return;
-    const buf = Buffer.concat(pending, pendingBytes);
+    let chunks = pending;
+    const total = pendingBytes;
     pending = [];
     pendingBytes = 0;
     let done = 0;
-    while (done < buf.length) {
-      const { bytesWritten } = await fh.write(buf, done, buf.length - done, written + done);
+    while (done < total) {
+      const { bytesWritten } = await fh.writev(chunks, written + done);
       done += bytesWritten;
+      if (done < total) chunks = [Buffer.concat(chunks).subarray(bytesWritten)]; // a short write: rare
     }
-    written += buf.length;
+    written += total;
   };
   const close = async () => {
     if (closed) return;
@@ -103,7 +105,7 @@ async function openWriter(paths: EntryPaths, release: () => Promise<void>): Prom
     },
     async write(chunk) {
       hash.update(chunk);
-      pending.push(chunk.slice());
+      pending.push(chunk); // kept until the next flush (writers own the chunks they are given)
       pendingBytes += chunk.byteLength;
       writer.offset += chunk.byteLength;
       if (pendingBytes >= FLUSH_AT || Date.now() - lastFlush > FLUSH_MS) await flush();
