@@ -34,3 +34,16 @@ export { sampleMaskGit } from './sampling/maskgit-sampler.js';
 export type { LogitsModel, SamplingResult, StepRecord } from './sampling/maskgit-sampler.js';
 export { resolveSampling } from './sampling/options.js';
 export type { GenerateOptions, GenerationProgress, ResolvedSampling } from './sampling/options.js';
+
+export { IMAGENET_CLASSES, IMAGENET_NUM_CLASSES, imagenetClassName, findImagenetClasses, resolveClassLabel } from './imagenet-classes.js';
+export type { ClassLabelInput } from './imagenet-classes.js';
+export { TitokGenerator } from './pipeline/titok-generator.js';
+export type {
+  GenerationOutput,
+  GeneratorLoadOptions,
+  GeneratorPretrainedOptions,
+  GeneratorLoadProgress,
+  GeneratorLoadingProgress,
+} from './pipeline/titok-generator.js';
+export { generateImages, assertPairable } from './pipeline/generate-images.js';
+export type { GenerateImagesOptions, GeneratedImages, TokenDecoder } from './pipeline/generate-images.js';

@@ -27,6 +27,26 @@ function buildNetwork(config: GeneratorConfig): GeneratorNetwork {
   }
 }
 
+/**
+ * When none of the network's keys is in the state dict, says what the weights are instead
+ * (a tokenizer, or the other generator type) rather than listing every key.
+ */
+function assertGeneratorWeights(network: GeneratorNetwork, sd: StateDict): void {
+  const keys = [...sd.tensors.keys()];
+  if ([...network.namedWeights().keys()].some((k) => sd.tensors.has(k))) return;
+  const where = sd.source;
+  const type = network.config.modelType === 'ViT' ? 'a BERT (ViT)' : 'a U-ViT';
+  if (keys.some((k) => /^(encoder|decoder|quantize|pixel_decoder|pixel_quantize)\./.test(k) || k === 'latent_tokens')) {
+    throw new ConfigError(`${where}: these are a TiTok tokenizer's weights (encoder./decoder. keys), not a generator's`);
+  }
+  if (keys.some((k) => k.startsWith('model.embeddings.'))) {
+    throw new ConfigError(`${where}: these are a BERT (ViT) generator's weights (model.* keys) but the config describes ${type} generator`);
+  }
+  if (keys.includes('pos_embed') || keys.some((k) => k.startsWith('in_blocks.'))) {
+    throw new ConfigError(`${where}: these are a U-ViT generator's weights (in_blocks.* keys) but the config describes ${type} generator`);
+  }
+}
+
 /** Options of {@link loadGeneratorNetwork}. */
 export interface LoadGeneratorNetworkOptions {
   /** Called after each tensor is loaded. */
@@ -46,6 +66,7 @@ export async function loadGeneratorNetwork(
 ): Promise<GeneratorNetwork> {
   const network = buildGeneratorNetwork(config, { zeros: true });
   try {
+    assertGeneratorWeights(network, stateDict);
     await loadStateDict(network, stateDict, { ignore: (k) => network.ignoreKey(k), onProgress: options.onProgress });
   } catch (e) {
     network.disposeAll();
