@@ -51,8 +51,8 @@ async function open(): Promise<void> {
   await page.waitForFunction(() => (globalThis as { titokReady?: boolean }).titokReady === true);
 }
 
-type Load = (what: string, how: 'url' | 'hub', opts?: { endpoint?: string; idb?: boolean }) => Promise<Record<string, any>>;
-const load = (what: string, how: 'url' | 'hub', opts: { endpoint?: string; idb?: boolean } = {}) =>
+type Load = (what: string, how: 'url' | 'hub', opts?: { endpoint?: string; idb?: boolean; dtype?: 'fp16' }) => Promise<Record<string, any>>;
+const load = (what: string, how: 'url' | 'hub', opts: { endpoint?: string; idb?: boolean; dtype?: 'fp16' } = {}) =>
   page.evaluate(([w, h, o]) => (globalThis as unknown as { titokLoad: Load }).titokLoad(w, h, o), [what, how, opts] as const);
 
 describe('in Chromium', () => {
@@ -84,6 +84,13 @@ describe('in Chromium', () => {
     expect(modelRequests()).toHaveLength(0);
     expect(second).toMatchObject({ cacheKind: 'cache-api', sha256: tensorBytesSha, variables: tensorCount, leakedTensors: 0 });
     expect(second.events).not.toContain('download model.safetensors');
+
+    // a float16 copy is cached under its own key and leaves the float32 entry intact
+    const half = await load(url, 'url', { dtype: 'fp16' });
+    expect(half).toMatchObject({ weightsFile: 'model.fp16.safetensors', tensors: tensorCount, leakedTensors: 0 });
+    expect(half.sum).toBeCloseTo(expectedSum, 0);
+    expect(modelRequests()).toHaveLength(0);
+    expect((await load(url, 'url')).sha256).toBe(tensorBytesSha);
 
     // without the Cache API entries it downloads again: the Cache API (not the HTTP cache) served it
     await page.evaluate(() => caches.delete('titok-models'));

@@ -120,6 +120,7 @@ describe('downloads that go wrong', () => {
       `/${REPO}/resolve/main/nope.safetensors`,
       '/titok-test/missing/resolve/main/config.json',
     ]); // no retry on 404
+    expect(fs.readdirSync(dir)).toEqual([]); // no partial file, lock or empty folder left behind
   });
 
   test('500 then 200: retried with backoff, then served', async () => {

@@ -86,6 +86,10 @@ describe('openModelSource takes hub names and caches URLs', () => {
     expect(cached.configJson).toEqual(JSON.parse(fs.readFileSync(path.join(PIXEL, 'config.json'), 'utf8')));
     await cached.close();
 
+    const half = await openModelSource(url, { env, cacheDir: dir, dtype: 'fp16' });
+    expect(half.weightsFile).toBe(path.join(path.dirname(cached.weightsFile), 'model.fp16.safetensors'));
+    await half.close();
+
     server.requests.length = 0;
     const hit = await openModelSource(url, { env }); // no cache option: the cached copy is still used
     expect(hit.weightsFile).toBe(cached.weightsFile);

@@ -19,12 +19,13 @@ interface LoadResult {
   leakedTensors: number;
 }
 
-async function load(what: string, how: 'url' | 'hub', opts: { endpoint?: string; idb?: boolean } = {}): Promise<LoadResult> {
+async function load(what: string, how: 'url' | 'hub', opts: { endpoint?: string; idb?: boolean; dtype?: 'fp16' } = {}): Promise<LoadResult> {
   await tf.setBackend('cpu');
   const before = tf.memory().numTensors;
   const events: string[] = [];
   const options: HubModelOptions = {
     endpoint: opts.endpoint,
+    dtype: opts.dtype,
     cache: opts.idb ? indexedDbCache('titok-test-idb') : undefined,
     progress_callback: (e: ProgressInfo) => events.push(`${e.status}${'file' in e ? ` ${e.file}` : ''}`),
   };

@@ -32,9 +32,10 @@ async function writeAtomic(p: string, text: string): Promise<void> {
   await fsp.rename(tmp, p);
 }
 
-async function entryAt(paths: EntryPaths): Promise<CachedEntry | undefined> {
+async function entryAt(paths: EntryPaths, key: CacheKey): Promise<CachedEntry | undefined> {
   const meta = await readJson<CacheEntryMeta>(paths.meta);
   if (!meta || typeof meta.size !== 'number' || typeof meta.sha256 !== 'string') return undefined;
+  if (!key.repo && meta.url !== key.url) return undefined; // another URL with the same file name
   try {
     const st = await fsp.stat(paths.file);
     if (!st.isFile() || st.size !== meta.size) return undefined;
@@ -52,7 +53,11 @@ async function hashFile(p: string, hash: Hash): Promise<void> {
 const FLUSH_AT = 4 << 20;
 const FLUSH_MS = 500;
 
-async function openWriter(paths: EntryPaths, release: () => Promise<void>): Promise<CacheWriter> {
+async function openWriter(paths: EntryPaths, root: string, unlock: () => Promise<void>): Promise<CacheWriter> {
+  const release = async () => {
+    await unlock();
+    await pruneEmpty(path.dirname(paths.partial), root); // nothing left of a download that never started
+  };
   await fsp.mkdir(path.dirname(paths.partial), { recursive: true });
   let target = await readJson<DownloadTarget>(paths.partialTarget);
   let hash = createHash('sha256');
@@ -138,6 +143,10 @@ async function openWriter(paths: EntryPaths, release: () => Promise<void>): Prom
     async release() {
       if (!closed) await flush().catch(() => {});
       await close();
+      if (writer.offset === 0) {
+        await fsp.rm(paths.partial, { force: true });
+        await fsp.rm(paths.partialTarget, { force: true });
+      }
       await release();
     },
     async discard() {
@@ -188,7 +197,7 @@ export function diskCache(options: DiskCacheOptions = {}): ModelCache {
   const cache: ModelCache = {
     kind: 'disk',
     location: root,
-    get: (key: CacheKey) => entryAt(entryPaths(root, key)),
+    get: (key: CacheKey) => entryAt(entryPaths(root, key), key),
     async begin(key: CacheKey, opts: BeginOptions = {}) {
       const paths = entryPaths(root, key);
       await fsp.mkdir(path.dirname(paths.lock), { recursive: true });
@@ -199,7 +208,7 @@ export function diskCache(options: DiskCacheOptions = {}): ModelCache {
         staleMs: options.staleLockMs,
         onBusy: async () => {
           waited = true;
-          found = await entryAt(paths);
+          found = await entryAt(paths, key);
           if (!found && opts.onWait) {
             const size = await fsp.stat(paths.partial).then((s) => s.size, () => 0);
             opts.onWait(size);
@@ -209,14 +218,14 @@ export function diskCache(options: DiskCacheOptions = {}): ModelCache {
       });
       if (!lock) return found!;
       if (waited) {
-        const done = await entryAt(paths);
+        const done = await entryAt(paths, key);
         if (done) {
           await lock.release();
           return done;
         }
       }
       try {
-        return await openWriter(paths, () => lock.release());
+        return await openWriter(paths, root, () => lock.release());
       } catch (e) {
         await lock.release();
         throw e;
@@ -230,7 +239,7 @@ export function diskCache(options: DiskCacheOptions = {}): ModelCache {
       for (const f of files.sort()) {
         const meta = await readJson<CacheEntryMeta>(f);
         if (!meta || typeof meta.file !== 'string') continue;
-        const e = await entryAt(entryPaths(root, meta));
+        const e = await entryAt(entryPaths(root, meta), meta);
         if (e) out.push(e.meta);
       }
       return out;

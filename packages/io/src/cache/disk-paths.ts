@@ -34,16 +34,21 @@ function safeSegments(p: string, what: string): string[] {
   return parts;
 }
 
-/** Where `key` lives under `root`: `hub/<owner>--<name>/<revision>/<file>` or `url/<host>/<hash>/<file>`. */
+/**
+ * Where `key` lives under `root`: `hub/<owner>--<name>/<revision>/<file>`, or
+ * `url/<host>/<hash of the URL's folder>/<file>` (the entry's meta records the full URL).
+ */
 export function entryPaths(root: string, key: CacheKey): EntryPaths {
   let dir: string;
   if (key.repo) {
     const [owner, name] = safeSegments(key.repo, 'repository id');
     dir = path.join(root, 'hub', `${owner}--${name}`, encodeURIComponent(key.revision ?? 'main'));
   } else {
+    // one folder per URL folder, so a model's files by URL sit together (as a loadable folder)
     const u = new URL(key.url);
     const host = u.host.replace(/[^\w.-]/g, '_');
-    const hash = createHash('sha256').update(key.url).digest('hex').slice(0, 16);
+    const folderUrl = `${u.origin}${u.pathname.replace(/[^/]*$/, '')}`;
+    const hash = createHash('sha256').update(folderUrl).digest('hex').slice(0, 16);
     dir = path.join(root, 'url', host || 'local', hash);
   }
   const file = path.join(dir, ...safeSegments(key.file, 'file name'));

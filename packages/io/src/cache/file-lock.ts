@@ -1,5 +1,6 @@
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
+import { dirname } from 'node:path';
 import { CancelledError } from '@titok/core';
 
 /** A held lock file; {@link release} deletes it only if it is still ours. */
@@ -79,7 +80,13 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       }
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        // the folder was pruned by another process a moment ago: make it again
+        await fsp.mkdir(dirname(path), { recursive: true });
+        continue;
+      }
+      if (code !== 'EEXIST') throw e;
     }
     if (options.onBusy && (await options.onBusy())) return undefined;
     if (await isStale(path, staleMs)) {

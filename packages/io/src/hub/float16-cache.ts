@@ -21,7 +21,9 @@ export function float16Name(file: string): string {
  */
 export async function convertCachedToFloat16(entry: CachedEntry, cache: ModelCache, name: string, s: HubSettings): Promise<CachedEntry> {
   const file = float16Name(entry.meta.file);
-  const key: CacheKey = { url: `${entry.meta.url}#titok-fp16`, repo: entry.meta.repo, revision: entry.meta.revision, file };
+  // a query, not a fragment: the Cache API ignores fragments when matching
+  const url = `${entry.meta.url}${entry.meta.url.includes('?') ? '&' : '?'}titok-convert=fp16`;
+  const key: CacheKey = { url, repo: entry.meta.repo, revision: entry.meta.revision, file };
   emitProgress(s.progress, { status: 'initiate', name, file });
   const hit = await cache.get(key);
   if (hit && hit.meta.etag === entry.meta.sha256) {
