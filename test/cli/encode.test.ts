@@ -50,6 +50,12 @@ describe.each(['titok_tiny_vq_legacy', 'titok_tiny_vq_pixel'])('titok encode %s'
     });
   });
 
+  it('loads a bare checkpoint with --config (PyTorch .bin)', async () => {
+    const r = await runCli(['encode', ...pngs, '--model', fixturePath(model, 'pytorch_model.bin'), '--config', fixturePath(model, 'config.json'), '--backend', 'cpu', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).images.map((i: { tokens: number[] }) => i.tokens)).toEqual(want);
+  });
+
   it('resizes the 256x256 originals exactly as the reference did (same ids), one line per image', async () => {
     const r = await runCli(['encode', ...ORIGINALS, '-m', fixturePath(model), '--backend', 'cpu']);
     expect(r.code).toBe(0);

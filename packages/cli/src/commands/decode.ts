@@ -2,7 +2,7 @@ import { flag, UsageError, str } from '../lib/args.js';
 import { BACKEND_OPTIONS, BACKEND_USAGE, startBackend, stopBackend } from '../lib/backend.js';
 import type { CliIO, Command, ParsedArgs } from '../lib/command.js';
 import { checkWritable, outputPaths, writeImage } from '../lib/image-io.js';
-import { loadTokenizer } from '../lib/load-tokenizer.js';
+import { MODEL_OPTIONS, MODEL_USAGE, loadTokenizer, modelArg } from '../lib/load-tokenizer.js';
 import { readTokensFile } from '../lib/tokens-file.js';
 import type { TiTok } from '@titok/tokenizer';
 
@@ -17,21 +17,20 @@ image) or of such arrays (several). VAE models decode the posterior mean ("mean"
 One image is written to --out; several to <name>-0.png, <name>-1.png, ... The type follows
 the extension: .png, .jpg, .webp, .avif, .tiff, .gif.
 
-  --model <src>      model name, hub repo, URL, or local folder / checkpoint (required)
+${MODEL_USAGE}
   --out <file>       the image to write (required)
   --force            overwrite existing files
 ${BACKEND_USAGE}
 `,
   options: {
     ...BACKEND_OPTIONS,
-    model: { type: 'string', short: 'm' },
+    ...MODEL_OPTIONS,
     out: { type: 'string', short: 'o' },
     force: { type: 'boolean' },
   },
   async run(args: ParsedArgs, io: CliIO): Promise<number> {
-    const model = str(args, 'model');
+    modelArg(args);
     const out = str(args, 'out');
-    if (!model) throw new UsageError('--model is required (a model name, hub repo, URL or local folder)');
     if (!out) throw new UsageError('--out <file.png> is required');
     if (args.positionals.length !== 1) throw new UsageError('give exactly one tokens file: titok decode <tokens.json> --model <src> --out <file.png>');
     const force = flag(args, 'force');
@@ -39,7 +38,7 @@ ${BACKEND_USAGE}
     await startBackend(args, io);
     let titok: TiTok | undefined;
     try {
-      titok = await loadTokenizer(model, 'decoder', io);
+      titok = await loadTokenizer(args, 'decoder', io);
       const vae = titok.config.quantizeMode !== 'vq';
       const tokens = await readTokensFile(args.positionals[0]!, io.cwd, vae);
       const count = (tokens.ids ?? tokens.latents)!.length;

@@ -5,7 +5,7 @@ import { UsageError, flag, num, str } from '../lib/args.js';
 import { BACKEND_OPTIONS, BACKEND_USAGE, startBackend, stopBackend } from '../lib/backend.js';
 import type { CliIO, Command, ParsedArgs } from '../lib/command.js';
 import { checkReadable, readImage } from '../lib/image-io.js';
-import { loadTokenizer } from '../lib/load-tokenizer.js';
+import { MODEL_OPTIONS, MODEL_USAGE, loadTokenizer, modelArg } from '../lib/load-tokenizer.js';
 
 /** One image's result, as `--json` prints it. */
 export type EncodedImage = { file: string; tokens: number[] } | { file: string; mean: number[][]; logvar: number[][] };
@@ -51,7 +51,7 @@ Usage: titok encode <image...> --model <src> [--json] [--backend <name>]
 Reads each image (PNG, JPEG, WebP, AVIF, TIFF, GIF), resizes its shorter side to the model's
 size with Pillow's bicubic filter, cuts out the centre and prints its tokens, one line per image.
 
-  --model <src>      model name, hub repo, URL, or local folder / checkpoint (required)
+${MODEL_USAGE}
   --json             print {"model", "backend", "images": [{"file", "tokens"}]} instead;
                      VAE models give "mean" and "logvar" (L x C arrays) for each image
   --batch-size <n>   images encoded together (default 8)
@@ -59,20 +59,19 @@ ${BACKEND_USAGE}
 `,
   options: {
     ...BACKEND_OPTIONS,
-    model: { type: 'string', short: 'm' },
+    ...MODEL_OPTIONS,
     json: { type: 'boolean' },
     'batch-size': { type: 'string' },
   },
   async run(args: ParsedArgs, io: CliIO): Promise<number> {
-    const model = str(args, 'model');
-    if (!model) throw new UsageError('--model is required (a model name, hub repo, URL or local folder)');
+    const model = modelArg(args);
     if (args.positionals.length === 0) throw new UsageError('no images given: titok encode <image...> --model <src>');
     const batchSize = num(args, 'batch-size', { integer: true, min: 1 }) ?? 8;
     await checkReadable(args.positionals, io.cwd);
     const info = await startBackend(args, io);
     let titok: TiTok | undefined;
     try {
-      titok = await loadTokenizer(model, 'encoder', io);
+      titok = await loadTokenizer(args, 'encoder', io);
       const images = await encodeFiles(titok, args.positionals, batchSize, io);
       if (flag(args, 'json')) {
         io.stdout.write(`${JSON.stringify({ model, backend: info.backend, images })}\n`);

@@ -6,7 +6,7 @@ import { UsageError, flag, str } from '../lib/args.js';
 import { BACKEND_OPTIONS, BACKEND_USAGE, startBackend, stopBackend } from '../lib/backend.js';
 import type { CliIO, Command, ParsedArgs } from '../lib/command.js';
 import { checkWritable, readImage, writeImage } from '../lib/image-io.js';
-import { loadTokenizer } from '../lib/load-tokenizer.js';
+import { MODEL_OPTIONS, MODEL_USAGE, loadTokenizer, modelArg } from '../lib/load-tokenizer.js';
 import { psnr } from '../lib/psnr.js';
 
 const command: Command = {
@@ -19,21 +19,20 @@ Resizes and centre-crops the image to the model's size, encodes it, decodes the 
 writes the result. Prints the tokens (VAE models: their shape; the posterior mean is decoded)
 and the PSNR of the reconstruction against the resized input, in dB.
 
-  --model <src>      model name, hub repo, URL, or local folder / checkpoint (required)
+${MODEL_USAGE}
   --out <file>       the image to write (required): .png, .jpg, .webp, .avif, .tiff, .gif
   --force            overwrite an existing file
 ${BACKEND_USAGE}
 `,
   options: {
     ...BACKEND_OPTIONS,
-    model: { type: 'string', short: 'm' },
+    ...MODEL_OPTIONS,
     out: { type: 'string', short: 'o' },
     force: { type: 'boolean' },
   },
   async run(args: ParsedArgs, io: CliIO): Promise<number> {
-    const model = str(args, 'model');
+    modelArg(args);
     const out = str(args, 'out');
-    if (!model) throw new UsageError('--model is required (a model name, hub repo, URL or local folder)');
     if (!out) throw new UsageError('--out <file.png> is required');
     if (args.positionals.length !== 1) throw new UsageError('give exactly one image: titok reconstruct <image> --model <src> --out <file.png>');
     const force = flag(args, 'force');
@@ -42,7 +41,7 @@ ${BACKEND_USAGE}
     await startBackend(args, io);
     let titok: TiTok | undefined;
     try {
-      titok = await loadTokenizer(model, 'all', io);
+      titok = await loadTokenizer(args, 'all', io);
       const size = titok.imageSize;
       const input = resizeAndCrop(source, size) as { data: Uint8Array; width: number; height: number };
       const batch = prepareImages(input, { size });
