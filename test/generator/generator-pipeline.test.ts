@@ -4,16 +4,18 @@
  * bad input, memory, and the class -> tokens -> images pipeline with the paired tokenizer.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { CancelledError, ConfigError, InputError, WeightsError, selectBackend } from '@titok/core';
+import { CancelledError, ConfigError, InputError, WeightsError } from '@titok/core';
 import type { BackendName, StateDict, StateDictTensor } from '@titok/core';
 import { readSafetensors } from '@titok/io';
 import * as fs from 'node:fs';
 import { TitokGenerator, assertPairable, generateImages } from '@titok/generator';
 import { TiTok } from '@titok/tokenizer';
+import { releaseTestBackend, useTestBackend } from '../helpers/backends.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { generatorConfig } from './generator-fixtures.js';
 
-const BACKENDS: BackendName[] = ['cpu', 'wasm'];
+/** Same seed, same tokens on each of these (webgpu: Dawn, with SwiftShader where there is no GPU). */
+const BACKENDS: BackendName[] = ['cpu', 'wasm', 'webgpu'];
 const BERT = fixturePath('generator_tiny_bert');
 const UVIT = fixturePath('generator_tiny_uvit');
 
@@ -23,15 +25,16 @@ let tokenizer: TiTok;
 
 beforeAll(async () => {
   // wasm: about ten times faster than cpu here; the cross-backend test also runs cpu.
-  await selectBackend({ backend: 'wasm' });
+  await useTestBackend('wasm');
   bert = await TitokGenerator.fromPretrained(BERT);
   uvit = await TitokGenerator.fromPretrained(UVIT);
   tokenizer = await TiTok.fromPretrained(fixturePath('titok_tiny_vq_legacy'), { parts: 'decoder' });
 });
-afterAll(() => {
+afterAll(async () => {
   bert?.dispose();
   uvit?.dispose();
   tokenizer?.dispose();
+  await releaseTestBackend();
 });
 
 describe('loading', () => {
@@ -83,22 +86,24 @@ describe('sampling with a seed', () => {
   it('gives the same tokens on every run and every backend, and other tokens for another seed', async () => {
     const results: Record<string, number[][]> = {};
     for (const backend of BACKENDS) {
-      await selectBackend({ backend });
-      for (const [name, g] of [['bert', bert], ['uvit', uvit]] as const) {
-        const a = await g.generate([0, 5, 9], { seed: 1234 });
-        if (backend === 'wasm') {
-          const b = await g.generate([0, 5, 9], { seed: 1234 });
-          expect(b.tokens).toEqual(a.tokens);
-        }
-        expect(a.tokens.flat().every((t) => Number.isInteger(t) && t >= 0 && t < 64)).toBe(true);
-        results[`${name}/${backend}`] = a.tokens;
-        if (backend === 'wasm') {
-          const other = await g.generate([0, 5, 9], { seed: 1235 });
-          expect(other.tokens).not.toEqual(a.tokens);
+      await useTestBackend(backend);
+      // Fresh weights on each backend: tensors moved to webgpu cannot be read back synchronously.
+      for (const [name, dir] of [['bert', BERT], ['uvit', UVIT]] as const) {
+        const g = await TitokGenerator.fromPretrained(dir);
+        try {
+          const a = await g.generate([0, 5, 9], { seed: 1234 });
+          expect(a.tokens.flat().every((t) => Number.isInteger(t) && t >= 0 && t < 64)).toBe(true);
+          results[`${name}/${backend}`] = a.tokens;
+          if (backend === 'wasm') {
+            expect((await g.generate([0, 5, 9], { seed: 1234 })).tokens).toEqual(a.tokens);
+            expect((await g.generate([0, 5, 9], { seed: 1235 })).tokens).not.toEqual(a.tokens);
+          }
+        } finally {
+          g.dispose();
         }
       }
     }
-    await selectBackend({ backend: 'wasm' });
+    await useTestBackend('wasm');
     for (const name of ['bert', 'uvit']) {
       for (const backend of BACKENDS) expect([name, backend, results[`${name}/${backend}`]]).toEqual([name, backend, results[`${name}/cpu`]]);
     }
