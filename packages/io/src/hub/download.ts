@@ -1,6 +1,6 @@
 import { CancelledError, FormatError, NetworkError } from '@titok/core';
 import { isCachedEntry } from '../cache/cache-types.js';
-import type { CacheKey, CacheWriter, CachedEntry, DownloadTarget, ModelCache } from '../cache/cache-types.js';
+import type { CacheEntryMeta, CacheKey, CacheWriter, CachedEntry, DownloadTarget, ModelCache } from '../cache/cache-types.js';
 import type { HubSettings } from './hub-options.js';
 import { httpError, isRetryableStatus } from './http-errors.js';
 import type { RequestLabel } from './http-errors.js';
@@ -102,6 +102,13 @@ export async function fetchIntoCache(req: FileRequest, cache: ModelCache, s: Hub
   }
 }
 
+/** A failure of the cache itself (disk full, permissions): not worth a retry, and not the network's fault. */
+function cacheWriteError(e: unknown, url: string): NetworkError {
+  const err = e as { code?: string; message?: string };
+  return new NetworkError(`${url}: cannot write the download to the cache (${err.code ?? ''} ${err.message ?? String(e)})`.replace('( ', '('), { file: url, cause: e });
+}
+
+/** Ends the download without keeping its bytes: they failed a check or cannot be stored. */
 class IntegrityFailure extends Error {
   constructor(readonly error: Error) {
     super(error.message);
@@ -128,7 +135,8 @@ async function transfer(
     if (failures > 0) {
       if (failures > s.retries) {
         throw new NetworkError(
-          `${key.repo ? `${key.repo}/${key.file}` : key.url}: gave up after ${failures} failed attempts (${lastProblem}); ${w.offset} bytes were kept, run again to resume`,
+          `${key.repo ? `${key.repo}/${key.file}` : key.url}: gave up after ${failures} failed attempts (${lastProblem})` +
+            (w.offset > 0 ? `; ${w.offset} bytes were kept, run again to resume` : ''),
           { file: key.url },
         );
       }
@@ -197,7 +205,12 @@ async function transfer(
           await reader.cancel().catch(() => {});
           return fail(new FormatError('the server sent an HTML page, not the file: check the model name or URL', { file: key.url }));
         }
-        await w.write(value);
+        try {
+          await w.write(value);
+        } catch (e) {
+          await reader.cancel().catch(() => {});
+          return fail(cacheWriteError(e, key.url));
+        }
         if (total && w.offset > total) {
           await reader.cancel().catch(() => {});
           return fail(new NetworkError(`${key.url}: the server sent more than the ${total} bytes announced; the download was discarded and not cached`, { file: key.url }));
@@ -240,7 +253,7 @@ async function transfer(
   if (wantSize !== undefined && wantSize !== w.offset) {
     return fail(new NetworkError(`${key.url}: size check failed: got ${w.offset} bytes, expected ${wantSize}; the download was discarded and not cached`, { file: key.url }));
   }
-  return w.commit({
+  const meta: Omit<CacheEntryMeta, 'storedAt' | 'location'> = {
     url: key.url,
     repo: key.repo,
     revision: key.revision,
@@ -250,5 +263,6 @@ async function transfer(
     verifiedBy: target.sha256 ? 'server' : req.expected?.sha256 ? 'registry' : 'none',
     etag: target.etag,
     commit: hub.commit,
-  });
+  };
+  return w.commit(meta).catch((e: unknown) => fail(cacheWriteError(e, key.url)));
 }
