@@ -5,9 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fixturePath, loadExpected } from '../helpers/fixtures';
-import type { ExpectedTensor } from '../helpers/fixtures';
-import { readRgb, requireBuiltCli, runCli, tempDir, titokLines, writeFixtureImage } from './run-cli';
+import { fixturePath, loadExpected } from '../helpers/fixtures.js';
+import type { ExpectedTensor } from '../helpers/fixtures.js';
+import { readRgb, requireBuiltCli, runCli, tempDir, titokLines, writeFixtureImage } from './run-cli.js';
 
 /** Batch element n of an NCHW float tensor as the reference demo's 8-bit HWC image. */
 function toUint8Hwc(t: ExpectedTensor, n: number): Uint8Array {

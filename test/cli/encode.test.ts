@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES, fixturePath, loadExpected } from '../helpers/fixtures';
-import { requireBuiltCli, runCli, tempDir, titokLines, writeFixtureImage } from './run-cli';
+import { FIXTURES, fixturePath, loadExpected } from '../helpers/fixtures.js';
+import { requireBuiltCli, runCli, tempDir, titokLines, writeFixtureImage } from './run-cli.js';
 
 const ORIGINALS = ['chelsea', 'coffee'].map((n) => path.join(FIXTURES, 'images', `${n}_256.png`));
 

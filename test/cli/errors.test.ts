@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES, fixturePath } from '../helpers/fixtures';
-import { requireBuiltCli, runCli, tempDir, titokLines } from './run-cli';
+import { FIXTURES, fixturePath } from '../helpers/fixtures.js';
+import { requireBuiltCli, runCli, tempDir, titokLines } from './run-cli.js';
 
 const MODEL = fixturePath('titok_tiny_vq_legacy');
 const IMAGE = path.join(FIXTURES, 'images', 'coffee_256.png');

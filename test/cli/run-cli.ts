@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import type { ExpectedTensor } from '../helpers/fixtures';
+import type { ExpectedTensor } from '../helpers/fixtures.js';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const TITOK_BIN = path.join(REPO, 'packages/cli/bin/titok.js');

@@ -7,10 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parseModelConfig, toTracer } from '@titok/core';
 import type { BackendInfo } from '@titok/core';
 import { TiTok } from '@titok/tokenizer';
-import { readJson } from '../helpers/fixtures';
-import { releaseTestBackend, useTestBackend } from '../helpers/backends';
-import { TraceRecorder, checkTensor, expectedTensor, loadFixture, readWeights, weightFormats } from '../parity/harness';
-import type { Expected } from '../parity/harness';
+import { readJson } from '../helpers/fixtures.js';
+import { releaseTestBackend, useTestBackend } from '../helpers/backends.js';
+import { checkTensor, expectedTensor, loadFixture, readWeights, weightFormats } from '../parity/harness.js';
+import type { Expected, TraceRecorder } from '../parity/harness.js';
+import { AsyncTraceRecorder } from './async-trace.js';
 
 async function loadTitok(model: string): Promise<TiTok> {
   const format = weightFormats(model).find((f) => f.kind === 'float32')!;
@@ -31,26 +32,6 @@ function expectAllClose(rec: TraceRecorder, expected: Expected, required: string
 /** Every reference tensor of the forward pass except inputs and `exclude`. */
 function forwardNames(expected: Expected, exclude: RegExp): string[] {
   return [...expected.tensors.keys(), ...Object.keys(expected.omitted)].filter((n) => !/^inputs\./.test(n) && !exclude.test(n));
-}
-
-/**
- * Records traced tensors like the harness' TraceRecorder, but reads them asynchronously after
- * the tidy: tfjs-webgpu's synchronous readback needs a canvas, which Node does not have.
- */
-class AsyncTraceRecorder extends TraceRecorder {
-  private readonly pending = new Map<string, tf.Tensor>();
-  readonly keep = (name: string, t: tf.Tensor): void => {
-    this.pending.get(name)?.dispose();
-    this.pending.set(name, tf.keep(tf.clone(t)));
-  };
-  async flush(): Promise<this> {
-    for (const [name, t] of this.pending) {
-      this.values.set(name, { data: (await t.data()) as Float32Array | Int32Array, shape: [...t.shape] });
-      t.dispose();
-    }
-    this.pending.clear();
-    return this;
-  }
 }
 
 let info: BackendInfo;
