@@ -11,4 +11,5 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   encode: { summary: 'turn images into TiTok tokens (--json for a machine-readable list)', load: async () => (await import('./encode.js')).default },
   decode: { summary: 'turn tokens (from `titok encode --json`) back into images', load: async () => (await import('./decode.js')).default },
   reconstruct: { summary: 'encode an image and decode it again; prints the tokens and the PSNR', load: async () => (await import('./reconstruct.js')).default },
+  generate: { summary: 'make images of ImageNet classes with a TiTok generator and its tokenizer (MaskGIT sampling)', load: async () => (await import('./generate.js')).default },
 };
