@@ -8,8 +8,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import type { StateDict } from '@titok/core';
 import { readCheckpoint, readSafetensors } from '@titok/io';
-import { compareClose, fixturePath, loadExpected, readJson } from '../helpers/fixtures';
-import type { ExpectedTensor } from '../helpers/fixtures';
+import { compareClose, fixturePath, loadExpected, readJson } from '../helpers/fixtures.js';
+import type { ExpectedTensor } from '../helpers/fixtures.js';
 
 /** Backends the parity suites run on. Adding one (e.g. 'webgpu') is one entry here. */
 export const PARITY_BACKENDS: string[] = ['cpu', 'wasm'];

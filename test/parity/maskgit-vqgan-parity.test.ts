@@ -5,9 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parseModelConfig, toTracer } from '@titok/core';
 import { MaskGitVQGAN } from '@titok/tokenizer';
-import { readJson } from '../helpers/fixtures';
-import { PARITY_BACKENDS, TraceRecorder, checkTensor, expectedTensor, loadFixture, readWeights, useBackend, parityFormats } from './harness';
-import type { Expected } from './harness';
+import { readJson } from '../helpers/fixtures.js';
+import { PARITY_BACKENDS, TraceRecorder, checkTensor, expectedTensor, loadFixture, readWeights, useBackend, parityFormats } from './harness.js';
+import type { Expected } from './harness.js';
 
 const MODEL = 'maskgit_vqgan_tiny';
 

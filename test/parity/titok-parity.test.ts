@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parseModelConfig, toTracer } from '@titok/core';
 import { TiTok } from '@titok/tokenizer';
-import { compareClose, readJson } from '../helpers/fixtures';
+import { compareClose, readJson } from '../helpers/fixtures.js';
 import {
   PARITY_BACKENDS,
   TraceRecorder,
@@ -15,8 +15,8 @@ import {
   readWeights,
   useBackend,
   parityFormats,
-} from './harness';
-import type { Expected, WeightFormat } from './harness';
+} from './harness.js';
+import type { Expected, WeightFormat } from './harness.js';
 
 const VQ_FIXTURES = ['titok_tiny_vq_legacy', 'titok_tiny_vq_pixel'];
 

@@ -3,7 +3,7 @@
  * same state dict bit for bit, so the parity suites may run the slow backends from one format.
  */
 import { toFloat32 } from '@titok/core';
-import { weightFormats, readWeights } from './harness';
+import { weightFormats, readWeights } from './harness.js';
 
 const MODELS = ['titok_tiny_vq_legacy', 'titok_tiny_vq_pixel', 'titok_tiny_vae', 'maskgit_vqgan_tiny'];
 

@@ -26,6 +26,19 @@ export interface Conv2dArgs extends TitokLayerArgs {
 const TO_HWIO = [2, 3, 1, 0];
 const TO_OIHW = [3, 2, 0, 1];
 
+/** out x in x kh x kw to kh x kw x in x out, on the host. */
+function oihwToHwio(w: tf.Tensor): tf.Tensor {
+  const [o, i, kh, kw] = w.shape as [number, number, number, number];
+  const src = w.dataSync() as Float32Array;
+  const dst = new Float32Array(src.length);
+  let s = 0;
+  for (let a = 0; a < o; a++)
+    for (let b = 0; b < i; b++)
+      for (let y = 0; y < kh; y++)
+        for (let x = 0; x < kw; x++) dst[((y * kw + x) * i + b) * o + a] = src[s++]!;
+  return tf.tensor4d(dst, [kh, kw, i, o], 'float32');
+}
+
 /**
  * PyTorch `nn.Conv2d` (and the reference's `Conv2dSame`) on channels-last (NHWC) images.
  * The checkpoint's `weight` is out x in x kh x kw; it is stored transposed to kh x kw x in x
@@ -64,7 +77,11 @@ export class Conv2d extends TitokLayer {
   }
 
   override transformLoadedParam(key: string, value: tf.Tensor): tf.Tensor {
-    return key === 'weight' ? tf.transpose(value, TO_HWIO) : value;
+    if (key !== 'weight') return value;
+    // tfjs-backend-cpu transposes element by element with index arithmetic (about 1 µs per
+    // value: minutes for a released pixel decoder); on the CPU the data is already on the host.
+    if (tf.getBackend() === 'cpu') return oihwToHwio(value);
+    return tf.transpose(value, TO_HWIO);
   }
 
   override toCheckpointLayout(key: string, value: tf.Tensor): tf.Tensor {

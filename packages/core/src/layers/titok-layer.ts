@@ -61,8 +61,25 @@ function nextSeed(): number | undefined {
   return paramInit.seed++;
 }
 
+let sharedZeros = new Float32Array(0);
+
+/**
+ * Zeros for `zeros: true` builds on the CPU backend: every weight starts as a view of one
+ * zero-filled buffer (the CPU backend keeps host arrays by reference and TensorFlow.js never
+ * writes into them). A model built only to be inspected or loaded then costs no resident memory
+ * until its weights are written: a separate zero array per weight would be recycled heap
+ * memory, cleared page by page.
+ */
+const SHARED_ZEROS = {
+  apply(shape: number[]): tf.Tensor {
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (n > sharedZeros.length) sharedZeros = new Float32Array(Math.max(n, 1 << 20));
+    return tf.tensor(sharedZeros.subarray(0, n), shape, 'float32');
+  },
+} as unknown as ReturnType<typeof tfl.initializers.zeros>;
+
 function initializer(init: ParamInit, fanIn: number) {
-  if ((init === 'normal' || init === 'glorot') && paramInit?.zeros) return tfl.initializers.zeros();
+  if (init !== 'ones' && paramInit?.zeros) return tf.getBackend() === 'cpu' ? SHARED_ZEROS : tfl.initializers.zeros();
   switch (init) {
     case 'zeros':
       return tfl.initializers.zeros();
