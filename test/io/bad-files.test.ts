@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { TitokError, UnsafePickleError } from '@titok/core';
 import { readCheckpoint } from '@titok/io';
 import { fileSource } from '@titok/io/node';
-import { FIXTURES } from '../helpers/fixtures';
-import { requireBuiltCli, titok } from './helpers/run-titok';
+import { FIXTURES } from '../helpers/fixtures.js';
+import { requireBuiltCli, titok } from './helpers/run-titok.js';
 
 const BAD_DIR = path.join(FIXTURES, 'bad');
 const BAD = fs.readdirSync(BAD_DIR).filter((f) => !f.startsWith('valid_reference') && f !== 'README.md').sort();

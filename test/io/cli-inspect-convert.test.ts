@@ -7,10 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readSafetensors } from '@titok/io';
-import { FIXTURES } from '../helpers/fixtures';
-import { requireBuiltCli, titok } from './helpers/run-titok';
-import { torchZip } from './helpers/checkpoint-builder';
-import type { StorageSpec, TensorSpec } from './helpers/checkpoint-builder';
+import { FIXTURES } from '../helpers/fixtures.js';
+import { requireBuiltCli, titok } from './helpers/run-titok.js';
+import { torchZip } from './helpers/checkpoint-builder.js';
+import type { StorageSpec, TensorSpec } from './helpers/checkpoint-builder.js';
 
 const LEGACY = 'test/fixtures/titok_tiny_vq_legacy';
 const summary = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'summary.json'), 'utf8')).results;

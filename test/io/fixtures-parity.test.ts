@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { StateDict } from '@titok/core';
 import { readCheckpoint, openModelSource } from '@titok/io';
 import { fileSource, writeTfjsFolder } from '@titok/io/node';
-import { FIXTURES } from '../helpers/fixtures';
+import { FIXTURES } from '../helpers/fixtures.js';
 
 const MODELS = ['titok_tiny_vq_legacy', 'titok_tiny_vq_pixel', 'titok_tiny_vae', 'maskgit_vqgan_tiny', 'generator_tiny_bert', 'generator_tiny_uvit'];
 const FILES = MODELS.flatMap((m) => fs.readdirSync(path.join(FIXTURES, m)).filter((f) => /^(model|pytorch_model).*\.(bin|safetensors)$/.test(f)).map((f) => [m, f] as const));

@@ -11,8 +11,8 @@ import { dtypeSize, findPreset } from '@titok/core';
 import type { DType } from '@titok/core';
 import { openModelSource, readCheckpoint, detectPreset } from '@titok/io';
 import { fileSource } from '@titok/io/node';
-import { FIXTURES } from '../helpers/fixtures';
-import { requireBuiltCli, titok } from './helpers/run-titok';
+import { FIXTURES } from '../helpers/fixtures.js';
+import { requireBuiltCli, titok } from './helpers/run-titok.js';
 
 interface Manifest {
   name: string;

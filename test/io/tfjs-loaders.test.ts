@@ -12,7 +12,7 @@ import { floatToHalf, halfToFloat, toFloat32 } from '@titok/core';
 import { readCheckpoint } from '@titok/io';
 import type { TfjsModelJson } from '@titok/io';
 import { fileSource, writeTfjsFolder } from '@titok/io/node';
-import { FIXTURES } from '../helpers/fixtures';
+import { FIXTURES } from '../helpers/fixtures.js';
 
 let tmp: string;
 beforeAll(async () => {

@@ -6,9 +6,9 @@
 import { dtypeSize } from '@titok/core';
 import type { DType } from '@titok/core';
 import { zipSync } from 'fflate';
-import { PickleBuilder } from '../../../packages/io/src/formats/pickle/pickler';
-import { ZipWriter } from '../../../packages/io/src/formats/zip/zip-writer';
-import { STORAGE_DTYPES } from '../../../packages/io/src/formats/torch/torch-pickle';
+import { PickleBuilder } from '../../../packages/io/src/formats/pickle/pickler.js';
+import { ZipWriter } from '../../../packages/io/src/formats/zip/zip-writer.js';
+import { STORAGE_DTYPES } from '../../../packages/io/src/formats/torch/torch-pickle.js';
 
 export interface StorageSpec {
   key: string;

@@ -1,8 +1,9 @@
 import { FormatError } from '@titok/core';
-import type { StateDict } from '@titok/core';
+import type { StateDict, StateDictTensor } from '@titok/core';
 import { toByteSource } from '../source/byte-source.js';
 import type { ByteInput, ByteSource } from '../source/byte-source.js';
 import { detectFormat } from './detect.js';
+import { toOneLine } from './one-line.js';
 import { readSafetensors } from './safetensors-reader.js';
 import { readTorchZip } from './torch/torch-zip-reader.js';
 import { readTorchLegacy } from './torch/torch-legacy-reader.js';
@@ -35,26 +36,45 @@ export interface ReadCheckpointOptions {
 export async function readCheckpoint(input: ByteInput, options: ReadCheckpointOptions = {}): Promise<StateDict> {
   const source = toByteSource(input, options.name);
   try {
-    const format = await detectFormat(source);
-    switch (format) {
-      case 'torch-zip':
-        return await readTorchZip(source);
-      case 'torch-legacy':
-        return await readTorchLegacy(source);
-      case 'safetensors':
-        return await readSafetensors(source);
-      case 'tfjs': {
-        if (!options.openRelated) {
-          throw new FormatError('a tfjs model.json needs its weight files: open its folder or URL with openModelSource', { file: source.name });
-        }
-        if (source.size > MAX_MODEL_JSON) throw new FormatError(`model.json is ${source.size} bytes, above the ${MAX_MODEL_JSON}-byte limit`, { file: source.name });
-        const json = new TextDecoder().decode(await source.read(0, source.size));
-        await source.close();
-        return await readTfjsWeights(json, { name: source.name, openRelated: options.openRelated });
-      }
-    }
+    return oneLineErrors(await open(source, options));
   } catch (e) {
     await source.close().catch(() => {});
-    throw e;
+    throw toOneLine(e);
+  }
+}
+
+/** Tensor reads report errors on one line too (tensor names come from the file). */
+function oneLineErrors(sd: StateDict): StateDict {
+  const tensors = new Map<string, StateDictTensor>();
+  for (const [k, t] of sd.tensors) {
+    tensors.set(k, {
+      name: t.name,
+      dtype: t.dtype,
+      shape: t.shape,
+      byteLength: t.byteLength,
+      read: () => t.read().catch((e: unknown) => Promise.reject(toOneLine(e))),
+    });
+  }
+  return { ...sd, tensors, close: () => sd.close() };
+}
+
+async function open(source: ByteSource, options: ReadCheckpointOptions): Promise<StateDict> {
+  const format = await detectFormat(source);
+  switch (format) {
+    case 'torch-zip':
+      return await readTorchZip(source);
+    case 'torch-legacy':
+      return await readTorchLegacy(source);
+    case 'safetensors':
+      return await readSafetensors(source);
+    case 'tfjs': {
+      if (!options.openRelated) {
+        throw new FormatError('a tfjs model.json needs its weight files: open its folder or URL with openModelSource', { file: source.name });
+      }
+      if (source.size > MAX_MODEL_JSON) throw new FormatError(`model.json is ${source.size} bytes, above the ${MAX_MODEL_JSON}-byte limit`, { file: source.name });
+      const json = new TextDecoder().decode(await source.read(0, source.size));
+      await source.close();
+      return await readTfjsWeights(json, { name: source.name, openRelated: options.openRelated });
+    }
   }
 }

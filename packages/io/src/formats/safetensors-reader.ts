@@ -1,3 +1,4 @@
+import { oneLine } from './one-line.js';
 import { FormatError, dtypeSize, isDType, numel } from '@titok/core';
 import type { DType, StateDict, StateDictTensor } from '@titok/core';
 import { toByteSource } from '../source/byte-source.js';
@@ -18,7 +19,7 @@ function parseHeader(text: string, file: string, dataSize: number): { entries: M
   try {
     header = JSON.parse(text);
   } catch (e) {
-    throw new FormatError(`the safetensors header is not valid JSON (${(e as Error).message})`, { file });
+    throw new FormatError(`the safetensors header is not valid JSON (${oneLine((e as Error).message, 200)})`, { file });
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
     throw new FormatError('the safetensors header must be a JSON object', { file });

@@ -1,3 +1,4 @@
+import { oneLine } from '../formats/one-line.js';
 import { FormatError } from '@titok/core';
 import type { StorageDType } from '../formats/dtype-convert.js';
 
@@ -55,7 +56,7 @@ export function parseModelJson(text: string | unknown, file: string): TfjsModelJ
     try {
       json = JSON.parse(text);
     } catch (e) {
-      throw new FormatError(`model.json is not valid JSON (${(e as Error).message})`, { file });
+      throw new FormatError(`model.json is not valid JSON (${oneLine((e as Error).message, 200)})`, { file });
     }
   }
   const j = json as Partial<TfjsModelJson>;

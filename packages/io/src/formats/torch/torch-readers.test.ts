@@ -1,8 +1,8 @@
 import { FormatError, UnsafePickleError, toFloat32 } from '@titok/core';
 import { readCheckpoint } from '../read-checkpoint.js';
 import { bytesSource } from '../../source/byte-source.js';
-import { f32, i64, torchLegacy, torchZip } from '../../../../../test/io/helpers/checkpoint-builder';
-import type { StorageSpec, TensorSpec } from '../../../../../test/io/helpers/checkpoint-builder';
+import { f32, i64, torchLegacy, torchZip } from '../../../../../test/io/helpers/checkpoint-builder.js';
+import type { StorageSpec, TensorSpec } from '../../../../../test/io/helpers/checkpoint-builder.js';
 
 const DATA = Array.from({ length: 24 }, (_, i) => i + 0.5);
 const S0: StorageSpec = { key: '0', dtype: 'F32', data: f32(DATA) };
@@ -113,7 +113,7 @@ describe('PyTorch zip checkpoints', () => {
     const w = new ZipWriter({ write: (c) => void chunks.push(c.slice()) });
     await w.add('archive/data.pkl', pkl);
     await w.finish();
-    const { concat } = await import('../../../../../test/io/helpers/checkpoint-builder');
+    const { concat } = await import('../../../../../test/io/helpers/checkpoint-builder.js');
     await expect(readCheckpoint(concat(chunks))).rejects.toThrow(/not a state dict: key "epoch" holds a int/);
   });
 
@@ -125,7 +125,7 @@ describe('PyTorch zip checkpoints', () => {
       const w = new ZipWriter({ write: (c) => void chunks.push(c.slice()) });
       await w.add('archive/data.pkl', new PickleBuilder().proto(2).global(m!, n!).emptyTuple().reduce().stop().bytes());
       await w.finish();
-      const { concat } = await import('../../../../../test/io/helpers/checkpoint-builder');
+      const { concat } = await import('../../../../../test/io/helpers/checkpoint-builder.js');
       const err = await readCheckpoint(concat(chunks)).catch((e) => e);
       expect(err).toBeInstanceOf(UnsafePickleError);
       expect(err.global).toBe(`${m}.${n}`);
