@@ -145,8 +145,9 @@ describe('openModelSource: URLs', () => {
       const url = decodeURIComponent(req.url!.split('?')[0]!);
       const entry: { url: string; range?: string; sent?: number } = { url, range: req.headers.range };
       requests.push(entry);
-      const file = path.join(FIXTURES, url);
-      if (!file.startsWith(FIXTURES) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      const root = url.startsWith('/converted/') ? tmp : FIXTURES;
+      const file = path.join(root, url.replace(/^\/converted\//, '/'));
+      if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
         res.writeHead(404).end('not found');
         return;
       }
@@ -191,6 +192,19 @@ describe('openModelSource: URLs', () => {
     expect(m.stateDict.format).toBe('torch-zip');
     expect(requests.filter((r) => r.url.endsWith('.bin')).length).toBe(1);
     expect(m.config?.tokenizer?.isLegacy).toBe(true);
+  });
+
+  it('opens a converted tfjs folder by URL: model.json, its shards and config.json', async () => {
+    const src = await openModelSource(path.join(FIXTURES, 'generator_tiny_bert'));
+    await writeTfjsFolder(src.stateDict, path.join(tmp, 'bert-tfjs'), { configJson: src.configJson, shardBytes: 50_000 });
+    for (const url of [`${base}/converted/bert-tfjs/model.json`, `${base}/converted/bert-tfjs/`]) {
+      const m = await openModelSource(url);
+      expect(m.stateDict.format).toBe('tfjs');
+      expect(m.weightsFile).toBe(`${base}/converted/bert-tfjs/model.json`);
+      expect(m.config?.generator).toEqual(src.config?.generator);
+      await sameTensors(src.stateDict, m.stateDict);
+    }
+    expect(requests.some((r) => /group1-shard\d+of\d+\.bin$/.test(r.url))).toBe(true);
   });
 
   it('opens a folder URL and reports HTTP errors as NetworkError with the status', async () => {
