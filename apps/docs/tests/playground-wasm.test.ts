@@ -37,6 +37,11 @@ afterAll(async () => {
 
 const page = () => browser.page;
 
+async function shot(name: string): Promise<void> {
+  await page().evaluate(() => window.scrollTo(0, 0));
+  await page().screenshot({ path: artifact(name), fullPage: true });
+}
+
 async function ready(): Promise<void> {
   await page().waitForSelector('[data-testid="model-status"][data-tokenizer="ready"][data-generator="ready"]', { timeout: 120_000 });
 }
@@ -92,7 +97,7 @@ describe('the playground on wasm', () => {
     expect(Number(s.threads)).toBe(Math.max(1, Math.min(2, Math.floor(Number(s.cores) / 2))));
     expect(browser.requests.some((u) => u.endsWith('/wasm/tfjs-backend-wasm-threaded-simd.wasm'))).toBe(true);
     expect(browser.requests.some((u) => u.endsWith('/models/tiny-random/tokenizer/model.json'))).toBe(true);
-    await page().screenshot({ path: artifact('wasm-1-loaded.png'), fullPage: true });
+    await shot('wasm-1-loaded.png');
   });
 
   test('tokenizes the sample pictures into the reference tokens and reconstructions', async () => {
@@ -100,7 +105,7 @@ describe('the playground on wasm', () => {
     await tokenizeSample('b', 'coffee_256');
     await expectPicture('a', 0);
     await expectPicture('b', 1);
-    await page().screenshot({ path: artifact('wasm-2-tokenized.png'), fullPage: true });
+    await shot('wasm-2-tokenized.png');
   });
 
   test('editing one token changes the decode; splicing in all of B gives B', async () => {
@@ -112,7 +117,7 @@ describe('the playground on wasm', () => {
     expect(await shownTokens(page(), 'edit-tokens')).toEqual(Object.assign([...want.pictures[0]!.tokens], { 3: next }));
     const edited = await canvasPixels(page(), 'edit-image');
     expect(countDiff(edited.rgb, a.rgb)).toBeGreaterThan(want.size * want.size * 0.05);
-    await page().screenshot({ path: artifact('wasm-3-token-edited.png'), fullPage: true });
+    await shot('wasm-3-token-edited.png');
 
     await setValue(page(), 'splice-from', 0);
     await setValue(page(), 'splice-to', want.numTokens - 1);
@@ -132,7 +137,7 @@ describe('the playground on wasm', () => {
     expect(maxAbsDiff(pixels[0]!, want.pictures[0]!.reconstruction)).toBeLessThanOrEqual(1);
     expect(maxAbsDiff(pixels[6]!, want.pictures[1]!.reconstruction)).toBeLessThanOrEqual(1);
     expect(countDiff(pixels[3]!, pixels[0]!)).toBeGreaterThan(0);
-    await page().screenshot({ path: artifact('wasm-4-interpolated.png'), fullPage: true });
+    await shot('wasm-4-interpolated.png');
   });
 
   test('generates an image step by step: same tokens and image as the library in Node', async () => {
@@ -150,7 +155,7 @@ describe('the playground on wasm', () => {
     const image = await canvasPixels(page(), 'gen-image');
     expect([image.width, image.height]).toEqual([want.size, want.size]);
     expect(maxAbsDiff(image.rgb, ref.image)).toBeLessThanOrEqual(1);
-    await page().screenshot({ path: artifact('wasm-5-generated.png'), fullPage: true });
+    await shot('wasm-5-generated.png');
   });
 
   test('loads local model files by the file picker (.bin) and by drag-and-drop (.safetensors)', async () => {
@@ -175,7 +180,7 @@ describe('the playground on wasm', () => {
     await page().waitForSelector('[data-testid="model-status"][data-tokenizer-name="model.safetensors"]', { timeout: 60_000 });
     await tokenizeSample('a', 'chelsea_256');
     await expectPicture('a', 0);
-    await page().screenshot({ path: artifact('wasm-6-local-files.png'), fullPage: true });
+    await shot('wasm-6-local-files.png');
   });
 
   test('the page never stalled, made no request outside 127.0.0.1 and logged no errors', async () => {
