@@ -50,7 +50,7 @@ export class VqganDecoder extends TitokLayer {
     this.convOut = this.child('conv_out', new Conv2d({ inChannels: blockOut, outChannels: c.numChannels, kernelSize: 3, padding: 'same' }));
   }
 
-  /** Records `conv_in.out`, `mid.{j}.out`, `up.{i}.*`, `norm_out.out` and `out`. */
+  /** Records `conv_in.out`, `mid.{j}.out`, `up.{i}.*`, `norm_out.out`, `conv_out.out` and `out`. */
   run(z: tf.Tensor4D, trace: Tracer = Tracer.none): tf.Tensor4D {
     return tf.tidy(() => {
       let h = trace.record('conv_in.out', this.convIn.forward(z) as tf.Tensor4D);
@@ -61,7 +61,7 @@ export class VqganDecoder extends TitokLayer {
         h = trace.record(`up.${i}.out`, this.up[i]!.run(h, trace.scope(`up.${i}`)));
       }
       const normed = trace.record('norm_out.out', this.normOut.forward(h));
-      return trace.record('out', this.convOut.forward(silu(normed)) as tf.Tensor4D);
+      return trace.record('out', trace.record('conv_out.out', this.convOut.forward(silu(normed)) as tf.Tensor4D));
     });
   }
 

@@ -44,7 +44,7 @@ export class VqganEncoder extends TitokLayer {
     this.convOut = this.child('conv_out', new Conv2d({ inChannels: midChannels, outChannels: c.zChannels, kernelSize: 1 }));
   }
 
-  /** Records `conv_in.out`, `down.{i}.*`, `mid.{j}.out`, `norm_out.out` and `out`. */
+  /** Records `conv_in.out`, `down.{i}.*`, `mid.{j}.out`, `norm_out.out`, `conv_out.out` and `out`. */
   run(images: tf.Tensor4D, trace: Tracer = Tracer.none): tf.Tensor4D {
     return tf.tidy(() => {
       let h = trace.record('conv_in.out', this.convIn.forward(images) as tf.Tensor4D);
@@ -55,7 +55,7 @@ export class VqganEncoder extends TitokLayer {
         h = trace.record(`mid.${j}.out`, block.forward(h) as tf.Tensor4D);
       });
       const normed = trace.record('norm_out.out', this.normOut.forward(h));
-      return trace.record('out', this.convOut.forward(silu(normed)) as tf.Tensor4D);
+      return trace.record('out', trace.record('conv_out.out', this.convOut.forward(silu(normed)) as tf.Tensor4D));
     });
   }
 

@@ -28,9 +28,12 @@ export class ProxyCodeHead extends TitokLayer {
     this.fc2 = this.child('2', new Conv2d({ inChannels: 2 * this.width, outChannels: this.numCodes, kernelSize: 1 }));
   }
 
-  /** N x g x g x D to N x g x g x codes logits; records `1.out` (after tanh). */
+  /** N x g x g x D to N x g x g x codes logits; records `0.out`, `1.out` (after tanh) and `2.out`. */
   run(x: tf.Tensor4D, trace: Tracer = Tracer.none): tf.Tensor4D {
-    return tf.tidy(() => this.fc2.forward(trace.record('1.out', tf.tanh(this.fc1.forward(x)))) as tf.Tensor4D);
+    return tf.tidy(() => {
+      const h = trace.record('1.out', tf.tanh(trace.record('0.out', this.fc1.forward(x))));
+      return trace.record('2.out', this.fc2.forward(h) as tf.Tensor4D);
+    });
   }
 
   forward(x: tf.Tensor): tf.Tensor {

@@ -67,7 +67,8 @@ export class TitokDecoder extends TitokLayer {
 
   /**
    * Decodes N x L x C tokens. Records `in`, `decoder_embed.out`, `ln_pre.in`/`.out`,
-   * `transformer.{i}.*`, `ln_post.out`, the head's intermediates and `out`.
+   * `transformer.{i}.*`, `ln_post.in`/`.out`, the head's intermediates (`ffn.*`), `conv_out.out`
+   * (direct RGB) and `out`.
    */
   run(tokens: tf.Tensor3D, trace: Tracer = Tracer.none): tf.Tensor4D {
     return tf.tidy(() => {
@@ -85,12 +86,12 @@ export class TitokDecoder extends TitokLayer {
       this.transformer.forEach((block, i) => {
         x = block.run(x, trace.scope(`transformer.${i}`));
       });
-      const grid = trace.record('ln_post.out', this.lnPost.forward(tf.slice(x, [0, 1, 0], [n, g * g, d])));
+      const grid = trace.record('ln_post.out', this.lnPost.forward(trace.record('ln_post.in', tf.slice(x, [0, 1, 0], [n, g * g, d]))));
       const map = tf.reshape(grid, [n, g, g, d]) as tf.Tensor4D;
       const ffnTrace = trace.scope('ffn');
       if (this.ffn instanceof ProxyCodeHead) return trace.record('out', this.ffn.run(map, ffnTrace));
       const pixels = trace.record('ffn.out', this.ffn.run(map, ffnTrace));
-      return trace.record('out', this.convOut!.forward(pixels) as tf.Tensor4D);
+      return trace.record('out', trace.record('conv_out.out', this.convOut!.forward(pixels) as tf.Tensor4D));
     });
   }
 

@@ -53,8 +53,8 @@ export class TitokEncoder extends TitokLayer {
 
   /**
    * Encodes N x H x W x 3 images with the model's `latent_tokens` (L x D) to N x L x C.
-   * Records `patch_embed.out`, `ln_pre.in`/`.out`, `transformer.{i}.*`, `ln_post.out`,
-   * `conv_out.in` and `out`.
+   * Records `patch_embed.out`, `ln_pre.in`/`.out`, `transformer.{i}.*`, `ln_post.in`/`.out`,
+   * `conv_out.in`/`.out` and `out`.
    */
   run(images: tf.Tensor4D, latentTokens: tf.Tensor2D, trace: Tracer = Tracer.none): tf.Tensor3D {
     return tf.tidy(() => {
@@ -72,13 +72,13 @@ export class TitokEncoder extends TitokLayer {
         x = block.run(x, trace.scope(`transformer.${i}`));
       });
       const latentOut = tf.slice(x, [0, 1 + g2, 0], [n, l, d]);
-      const post = trace.record('ln_post.out', this.lnPost.forward(latentOut));
+      const post = trace.record('ln_post.out', this.lnPost.forward(trace.record('ln_post.in', latentOut)));
       // conv_out sees a fake N x D x L x 1 map; token l's input is its D-vector. Legacy models
       // build that map by a raw reshape of the contiguous N x L x D tensor, so token l's vector
       // is elements c·L + l of the flat block: reshape to N x D x L, then bring D last.
       const convIn = isLegacy ? tf.transpose(tf.reshape(post, [n, d, l]), [0, 2, 1]) : post;
       trace.record('conv_out.in', convIn);
-      return trace.record('out', this.convOut.forward(convIn)) as tf.Tensor3D;
+      return trace.record('out', trace.record('conv_out.out', this.convOut.forward(convIn))) as tf.Tensor3D;
     });
   }
 
