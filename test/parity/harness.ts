@@ -3,11 +3,14 @@
  * intermediates (in titok-js' channels-last layouts) with the reference's recorded tensors.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import type { StateDict } from '@titok/core';
-import { readCheckpoint, readSafetensors } from '@titok/io';
+import { openModelSource, readCheckpoint, readSafetensors } from '@titok/io';
+import { writeTfjsFolder } from '@titok/io/node';
 import { compareClose, fixturePath, loadExpected, readJson } from '../helpers/fixtures.js';
 import type { ExpectedTensor } from '../helpers/fixtures.js';
 
@@ -32,26 +35,64 @@ export async function useBackend(name: string): Promise<void> {
 export interface WeightFormat {
   /** Short label for test names. */
   name: string;
-  /** File name in the fixture folder. */
+  /** File name in the fixture folder (the source file for converted formats). */
   file: string;
   /** Precision of the stored weights: reduced ones are compared on their own recorded outputs. */
   kind: 'float32' | 'fp16' | 'bf16';
-  read(path: string): Promise<StateDict>;
+  read(model: string): Promise<StateDict>;
 }
 
 const safetensors = (file: string, kind: WeightFormat['kind']): WeightFormat => ({
   name: file,
   file,
   kind,
-  read: (p) => readSafetensors(fs.readFileSync(p), file),
+  read: (model) => readSafetensors(fs.readFileSync(fixturePath(model, file)), file),
 });
 
 const torch = (file: string): WeightFormat => ({
   name: file,
   file,
   kind: 'float32',
-  read: (p) => readCheckpoint(fs.readFileSync(p), { name: file }),
+  read: (model) => readCheckpoint(fs.readFileSync(fixturePath(model, file)), { name: file }),
 });
+
+let convertedRoot: string | undefined;
+const converted = new Map<string, Promise<string>>();
+
+/** model.safetensors written as a tfjs model folder (float32) in a temporary folder, once per model. */
+function tfjsFolder(model: string): Promise<string> {
+  if (!converted.has(model)) {
+    convertedRoot ??= fs.mkdtempSync(path.join(os.tmpdir(), 'titok-parity-'));
+    const out = path.join(convertedRoot, model);
+    converted.set(
+      model,
+      (async () => {
+        const sd = await readSafetensors(fs.readFileSync(fixturePath(model, 'model.safetensors')), 'model.safetensors');
+        try {
+          await writeTfjsFolder(sd, out, { dtype: 'float32', shardBytes: 256 * 1024, config: readJson(model, 'config.json') });
+        } finally {
+          await sd.close();
+        }
+        return out;
+      })(),
+    );
+  }
+  return converted.get(model)!;
+}
+
+afterAll(() => {
+  if (convertedRoot) fs.rmSync(convertedRoot, { recursive: true, force: true });
+  convertedRoot = undefined;
+  converted.clear();
+});
+
+/** A tfjs model folder converted from model.safetensors, opened as users open one. */
+const tfjsConverted: WeightFormat = {
+  name: 'tfjs folder (converted)',
+  file: 'model.safetensors',
+  kind: 'float32',
+  read: async (model) => (await openModelSource(await tfjsFolder(model))).stateDict,
+};
 
 const FORMATS: WeightFormat[] = [
   safetensors('model.safetensors', 'float32'),
@@ -59,11 +100,13 @@ const FORMATS: WeightFormat[] = [
   torch('pytorch_model_legacy.bin'),
   safetensors('model.fp16.safetensors', 'fp16'),
   safetensors('model.bf16.safetensors', 'bf16'),
+  tfjsConverted,
 ];
 
 /**
  * The weight formats of a fixture folder: safetensors (float32, float16, bfloat16) and PyTorch
- * `.bin` (zip and pre-1.6 legacy), whichever the folder has.
+ * `.bin` (zip and pre-1.6 legacy), whichever the folder has, and a tfjs model folder converted
+ * from its safetensors.
  */
 export function weightFormats(model: string): WeightFormat[] {
   return FORMATS.filter((f) => fs.existsSync(fixturePath(model, f.file)));
@@ -78,7 +121,7 @@ export function parityFormats(model: string, backend: string): WeightFormat[] {
 
 /** Reads a fixture's weights in one format. */
 export function readWeights(model: string, format: WeightFormat): Promise<StateDict> {
-  return format.read(fixturePath(model, format.file));
+  return format.read(model);
 }
 
 /** The description of one tensor in expected.json. */

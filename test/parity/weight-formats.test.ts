@@ -1,6 +1,7 @@
 /**
- * Every float32 weight file of a fixture (safetensors, PyTorch zip, PyTorch legacy) gives the
- * same state dict bit for bit, so the parity suites may run the slow backends from one format.
+ * Every float32 weight file of a fixture (safetensors, PyTorch zip, PyTorch legacy, a converted
+ * tfjs folder) gives the same state dict bit for bit, so the parity suites may run the slow
+ * backends from one format.
  */
 import { toFloat32 } from '@titok/core';
 import { weightFormats, readWeights } from './harness.js';
@@ -11,7 +12,7 @@ describe.each(MODELS)('%s weight files', (model) => {
   const [reference, ...others] = weightFormats(model).filter((f) => f.kind === 'float32');
 
   it('compares with model.safetensors', () => {
-    expect(reference!.file).toBe('model.safetensors');
+    expect(reference!.name).toBe('model.safetensors');
   });
 
   it.each(others.map((f) => [f.name, f] as const))('%s holds the same keys, shapes and float32 bits as model.safetensors', async (_n, format) => {
