@@ -1,0 +1,6 @@
+// Types for what Vite handles and tsc does not: single-file components.
+declare module '*.vue' {
+  import type { DefineComponent } from 'vue';
+  const component: DefineComponent<object, object, unknown>;
+  export default component;
+}
