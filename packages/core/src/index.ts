@@ -11,3 +11,4 @@ export * from './config/index.js';
 export * from './layers/index.js';
 export * from './weights/index.js';
 export * from './backend/index.js';
+export * from './training/index.js';

@@ -47,3 +47,5 @@ export type {
 } from './pipeline/titok-generator.js';
 export { generateImages, assertPairable } from './pipeline/generate-images.js';
 export type { GenerateImagesOptions, GeneratedImages, TokenDecoder } from './pipeline/generate-images.js';
+
+export * from './training/index.js';

@@ -60,3 +60,8 @@ export { httpSource, fetchJson } from './source/http-source.js';
 export type { HttpSourceOptions } from './source/http-source.js';
 export { detectPreset, presetProbes, IGNORABLE_KEYS } from './presets/detect-preset.js';
 export { toReferenceConfig, presetParsedConfig } from './presets/reference-config.js';
+export { parseIdx } from './datasets/idx.js';
+export type { IdxArray, IdxDType } from './datasets/idx.js';
+export { FASHION_MNIST_CLASSES, labelledImages } from './datasets/fashion-mnist.js';
+export type { LabelledImages } from './datasets/fashion-mnist.js';
+export { encodeTrainingCheckpoint, decodeTrainingCheckpoint, TRAINING_CHECKPOINT_KEY } from './training/training-checkpoint.js';

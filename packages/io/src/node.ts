@@ -11,3 +11,5 @@ export { fileSink } from './source/node-sink.js';
 export { writeTfjsFolder } from './tfjs-weights/node-folder.js';
 export type { WriteFolderOptions, WrittenFolder } from './tfjs-weights/node-folder.js';
 export { nodePathResolver, readJsonFile, folderWeights } from './model-source/node-files.js';
+export { readIdxFile, loadFashionMnist, DEBIAN_FASHION_MNIST_DIR } from './datasets/node-datasets.js';
+export { saveTrainingCheckpoint, loadTrainingCheckpoint } from './training/node-checkpoint-file.js';

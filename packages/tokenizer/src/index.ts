@@ -37,3 +37,4 @@ export { VqganDecoder } from './maskgit-vqgan/vqgan-decoder.js';
 export { VqganDownBlock } from './maskgit-vqgan/vqgan-down-block.js';
 export { VqganUpBlock } from './maskgit-vqgan/vqgan-up-block.js';
 export * from './image/index.js';
+export * from './training/index.js';

@@ -1,0 +1,15 @@
+export { ensureTrainingKernels } from './gradient-kernels.js';
+export { stopGradient, straightThrough } from './stop-gradient.js';
+export { TrainingRng } from './rng.js';
+export type { TrainingRngState } from './rng.js';
+export { AdamW, defaultDecays } from './adamw.js';
+export type { AdamWOptions, AdamWState } from './adamw.js';
+export { lrScaleAt } from './schedule.js';
+export type { LrSchedule } from './schedule.js';
+export { lossGradients, disposeGradients } from './gradients.js';
+export type { LossOutput, LossGradients } from './gradients.js';
+export { snapshotWeights, restoreWeights, prefixed, unprefixed, optimizerTensors, optimizerState } from './checkpoint.js';
+export type { HostTensor, TrainingLogEntry, TrainingCheckpoint } from './checkpoint.js';
+export { Trainer } from './trainer.js';
+export type { TrainerOptions, TrainRunOptions, TrainingProgressCallback } from './trainer.js';
+export { useFastWasmMatMul } from './wasm-matmul.js';

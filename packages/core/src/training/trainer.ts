@@ -1,0 +1,214 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { CancelledError, InputError } from '../errors/index.js';
+import type { TitokLayer } from '../layers/titok-layer.js';
+import { AdamW } from './adamw.js';
+import type { AdamWOptions } from './adamw.js';
+import { optimizerState, optimizerTensors, prefixed, restoreWeights, snapshotWeights, unprefixed } from './checkpoint.js';
+import type { HostTensor, TrainingCheckpoint, TrainingLogEntry } from './checkpoint.js';
+import { ensureTrainingKernels } from './gradient-kernels.js';
+import { disposeGradients, lossGradients } from './gradients.js';
+import type { LossOutput } from './gradients.js';
+import { TrainingRng } from './rng.js';
+import { lrScaleAt } from './schedule.js';
+
+/** Settings every trainer shares. */
+export interface TrainerOptions {
+  /** Seed of the weights' initialisation, the data order and every random choice of training. */
+  seed: number;
+  /** Total number of updates (the learning-rate schedule ends here). */
+  steps: number;
+  /** Examples per update. */
+  batchSize: number;
+  /** Peak learning rate (default 1e-3). */
+  learningRate?: number;
+  /** Linear warm-up steps (default 5% of `steps`). */
+  warmupSteps?: number;
+  /** Final learning rate as a fraction of the peak (cosine decay; default 0.1). */
+  minLrScale?: number;
+  /** AdamW decoupled weight decay (default 1e-4). */
+  weightDecay?: number;
+  /** AdamW betas (default 0.9, 0.99). */
+  beta1?: number;
+  beta2?: number;
+  /** Clip the gradients to this global L2 norm (default 1; 0 = no clipping). */
+  clipNorm?: number;
+}
+
+/** Progress of {@link Trainer.train}: each step's log entry. */
+export type TrainingProgressCallback = (entry: TrainingLogEntry) => void;
+
+/** Options of {@link Trainer.train}. */
+export interface TrainRunOptions {
+  /** Stop after this step (default: the run's `steps`). */
+  until?: number;
+  progress_callback?: TrainingProgressCallback;
+  /** Call `onCheckpoint` every this many steps (and at the end). */
+  checkpointEvery?: number;
+  /** Receives checkpoints (save them with @titok/io's `saveTrainingCheckpoint`). */
+  onCheckpoint?: (checkpoint: TrainingCheckpoint) => Promise<void> | void;
+  signal?: AbortSignal;
+}
+
+/**
+ * The training loop shared by the tokenizer and generator trainers: seeded data order (epoch e
+ * visits the examples in the permutation drawn by `rng.derive(e)`), AdamW with warm-up and cosine
+ * decay, gradient clipping, the loss log, and checkpoints that resume bit for bit. Subclasses
+ * give the loss of a batch and any extra state.
+ */
+export abstract class Trainer<O extends TrainerOptions = TrainerOptions> {
+  readonly options: Required<TrainerOptions> & O;
+  readonly history: TrainingLogEntry[] = [];
+  protected rng: TrainingRng;
+  protected readonly optimizer: AdamW;
+  protected readonly params: Map<string, tf.Variable>;
+  private steps = 0;
+  private elapsedBefore = 0;
+  private order?: { epoch: number; perm: Int32Array };
+
+  protected constructor(
+    readonly kind: string,
+    readonly network: TitokLayer,
+    readonly datasetSize: number,
+    options: O,
+  ) {
+    ensureTrainingKernels();
+    if (!(datasetSize > 0)) throw new InputError('the training set is empty');
+    for (const k of ['steps', 'batchSize'] as const) {
+      if (!Number.isInteger(options[k]) || options[k] < 1) throw new InputError(`${k} must be a positive integer, got ${options[k]}`);
+    }
+    this.options = {
+      learningRate: 1e-3,
+      warmupSteps: Math.round(options.steps * 0.05),
+      minLrScale: 0.1,
+      weightDecay: 1e-4,
+      beta1: 0.9,
+      beta2: 0.99,
+      clipNorm: 1,
+      ...options,
+    };
+    this.rng = new TrainingRng(options.seed);
+    this.params = new Map([...network.namedWeights()].map(([k, v]) => [k, v.read() as tf.Variable]));
+    const o = this.options;
+    this.optimizer = new AdamW({ learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, weightDecay: o.weightDecay });
+  }
+
+  /** Updates applied so far. */
+  get step(): number {
+    return this.steps;
+  }
+
+  /** The loss of one batch (examples `indices` of the training set), inside the gradient tape. */
+  protected abstract loss(indices: Int32Array): LossOutput;
+
+  /**
+   * Called after each update with the step just done (e.g. to restart dead codes); may return
+   * extra numbers for the step's log entry.
+   */
+  protected async afterStep(_step: number): Promise<Record<string, number> | void> {}
+
+  /** Extra tensors and settings to save; restored by {@link Trainer.restoreExtra}. */
+  protected extraState(): Map<string, HostTensor> {
+    return new Map();
+  }
+
+  protected restoreExtra(_tensors: ReadonlyMap<string, HostTensor>): void {}
+
+  /** The training-set indices of the batch of 0-based `step`. */
+  batchIndices(step: number): Int32Array {
+    const n = this.datasetSize;
+    const b = this.options.batchSize;
+    const out = new Int32Array(b);
+    for (let j = 0; j < b; j++) {
+      const i = step * b + j;
+      const epoch = Math.floor(i / n);
+      if (this.order?.epoch !== epoch) this.order = { epoch, perm: this.rng.derive(epoch).permutation(n) };
+      out[j] = this.order.perm[i - epoch * n]!;
+    }
+    return out;
+  }
+
+  /** One update. Returns its log entry (also appended to `history`). */
+  async trainStep(): Promise<TrainingLogEntry> {
+    const t0 = performance.now();
+    const s = this.steps;
+    const lrScale = lrScaleAt({ warmupSteps: this.options.warmupSteps, totalSteps: this.options.steps, minScale: this.options.minLrScale }, s);
+    const indices = this.batchIndices(s);
+    const g = await lossGradients(this.params, () => this.loss(indices), { clipNorm: this.options.clipNorm || undefined });
+    try {
+      if (!Number.isFinite(g.losses.loss!)) throw new InputError(`training diverged at step ${s + 1}: the loss is ${g.losses.loss}`);
+      this.optimizer.apply(this.params, g.grads, lrScale);
+    } finally {
+      disposeGradients(g);
+    }
+    this.steps = s + 1;
+    const extra = await this.afterStep(this.steps);
+    this.elapsedBefore += (performance.now() - t0) / 1000;
+    const entry: TrainingLogEntry = { step: this.steps, losses: { ...g.losses, grad_norm: g.gradNorm, ...(extra ?? {}) }, lr: this.options.learningRate * lrScale, elapsed: this.elapsedBefore };
+    this.history.push(entry);
+    return entry;
+  }
+
+  /** Trains up to `until` (default: all steps), reporting progress and handing out checkpoints. */
+  async train(run: TrainRunOptions = {}): Promise<TrainingLogEntry[]> {
+    const until = Math.min(run.until ?? this.options.steps, this.options.steps);
+    const out: TrainingLogEntry[] = [];
+    while (this.steps < until) {
+      if (run.signal?.aborted) throw new CancelledError('training was cancelled');
+      const e = await this.trainStep();
+      out.push(e);
+      run.progress_callback?.(e);
+      const every = run.checkpointEvery;
+      if (run.onCheckpoint && ((every && this.steps % every === 0) || this.steps === until)) await run.onCheckpoint(await this.checkpoint());
+    }
+    return out;
+  }
+
+  /** Everything needed to resume (see {@link TrainingCheckpoint}). */
+  async checkpoint(config: Record<string, unknown> = this.configJson()): Promise<TrainingCheckpoint> {
+    const tensors = new Map<string, HostTensor>([
+      ...prefixed('model.', await snapshotWeights(this.network)),
+      ...optimizerTensors(await this.optimizer.state(), this.params),
+      ...prefixed('extra.', this.extraState()),
+    ]);
+    return {
+      format: 'titok-training-checkpoint',
+      version: 1,
+      kind: this.kind,
+      step: this.steps,
+      rng: this.rng.state(),
+      optimizer: { options: this.optimizer.options, step: this.optimizer.step },
+      config,
+      settings: { ...this.options } as unknown as Record<string, unknown>,
+      history: this.history.map((e) => ({ ...e, losses: { ...e.losses } })),
+      elapsed: this.elapsedBefore,
+      tensors,
+    };
+  }
+
+  /** The model's config.json, saved in checkpoints. */
+  abstract configJson(): Record<string, unknown>;
+
+  /**
+   * Puts a checkpoint's state into this freshly built trainer (same config and options).
+   *
+   * @throws InputError when the checkpoint is for something else
+   */
+  protected restore(ckpt: TrainingCheckpoint): void {
+    if (ckpt.format !== 'titok-training-checkpoint' || ckpt.kind !== this.kind) {
+      throw new InputError(`not a ${this.kind} training checkpoint (format ${ckpt.format}, kind ${ckpt.kind})`);
+    }
+    restoreWeights(this.network, unprefixed('model.', ckpt.tensors));
+    this.optimizer.setState(optimizerState(ckpt.optimizer.step, ckpt.tensors), this.params);
+    if (ckpt.rng.seed !== this.rng.seed) throw new InputError(`checkpoint seed ${ckpt.rng.seed} differs from the trainer's ${this.rng.seed}`);
+    this.rng = TrainingRng.fromState(ckpt.rng);
+    this.steps = ckpt.step;
+    this.elapsedBefore = ckpt.elapsed;
+    this.history.splice(0, this.history.length, ...ckpt.history);
+    this.restoreExtra(unprefixed('extra.', ckpt.tensors));
+  }
+
+  /** Frees the optimiser state (the network belongs to the caller). */
+  disposeOptimizer(): void {
+    this.optimizer.dispose();
+  }
+}
