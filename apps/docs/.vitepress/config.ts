@@ -48,8 +48,18 @@ export default defineConfig({
     // imports that a browser never takes; `node:*` stays external so those chunks still build.
     worker: { format: 'es', rollupOptions: { external: [/^node:/] } },
     build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
-    server: { headers: ISOLATION_HEADERS },
+    // `server.headers` does not reach the pages VitePress renders in dev: set them on every response
+    plugins: [
+      {
+        name: 'titok-cross-origin-isolation',
+        configureServer(server) {
+          server.middlewares.use((_req, res, next) => {
+            for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+            next();
+          });
+        },
+      },
+    ],
     preview: { headers: ISOLATION_HEADERS },
-    optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
   },
 });

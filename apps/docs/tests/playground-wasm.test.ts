@@ -88,7 +88,7 @@ async function expectPicture(slot: 'a' | 'b', index: number): Promise<void> {
 
 describe('the playground on wasm', () => {
   test('starts on threaded SIMD wasm in a cross-origin-isolated page and loads the bundled model', async () => {
-    await page().goto(`${server.url}/playground?backend=wasm&threads=2&samples=off`);
+    await page().goto(`${server.url}/playground?model=tiny-random&backend=wasm&threads=2&samples=off`);
     await ready();
     expect(await page().evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
     const s = await dataset(page(), 'backend-status');
@@ -183,7 +183,47 @@ describe('the playground on wasm', () => {
     await shot('wasm-6-local-files.png');
   });
 
+  test('an image picked with the file chooser or dropped on a slot is tokenized', async () => {
+    const runs = async (slot: string) => Number((await dataset(page(), `slot-${slot}`)).runs);
+    const waitRuns = (slot: string, n: number) =>
+      page().waitForFunction(
+        ([s, k]) => {
+          const el = document.querySelector<HTMLElement>(`[data-testid="slot-${s}"]`);
+          return Number(el?.dataset.runs) > Number(k) && el?.dataset.busy === 'false';
+        },
+        [slot, n] as const,
+        { timeout: 60_000 },
+      );
+    const a = await runs('a');
+    await page().setInputFiles('[data-testid="pick-a"]', path.join(fixtureDir('images'), 'coffee_256.png'));
+    await waitRuns('a', a);
+    expect(await shownTokens(page(), 'tokens-a')).toEqual(want.pictures[1]!.tokens);
+
+    const b = await runs('b');
+    const png = fs.readFileSync(path.join(fixtureDir('images'), 'chelsea_256.png')).toString('base64');
+    const transfer = await page().evaluateHandle((bytes) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(bytes), (ch) => ch.charCodeAt(0))], 'chelsea.png', { type: 'image/png' }));
+      return dt;
+    }, png);
+    await page().dispatchEvent('[data-testid="slot-b"]', 'drop', { dataTransfer: transfer });
+    await waitRuns('b', b);
+    expect(await shownTokens(page(), 'tokens-b')).toEqual(want.pictures[0]!.tokens);
+    expect(maxAbsDiff((await canvasPixels(page(), 'recon-b')).rgb, want.pictures[0]!.reconstruction)).toBeLessThanOrEqual(1);
+  });
+
+  test('loads converted weights by URL', async () => {
+    const url = `${server.url}/models/tiny-random/tokenizer/model.json`;
+    await page().click('[data-testid="model-tab-url"]');
+    await page().fill('[data-testid="model-url"]', url);
+    await page().click('[data-testid="load-url"]');
+    await page().waitForSelector(`[data-testid="model-status"][data-tokenizer-name="${url}"]`, { timeout: 60_000 });
+    await tokenizeSample('a', 'chelsea_256');
+    expect(await shownTokens(page(), 'tokens-a')).toEqual(want.pictures[0]!.tokens);
+  });
+
   test('the page never stalled, made no request outside 127.0.0.1 and logged no errors', async () => {
+    // all model work runs in the worker: the page's own timers keep firing
     const maxGap = await page().evaluate(() => (globalThis as unknown as { __maxGap: number }).__maxGap);
     expect(maxGap).toBeLessThan(1500);
     expect(browser.blocked).toEqual([]);

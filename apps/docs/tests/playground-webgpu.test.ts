@@ -53,7 +53,7 @@ async function runsNow(): Promise<{ a: number; b: number }> {
 
 describe('the playground on auto, then webgpu', () => {
   test("opens with 'auto', says what it chose and why, and tokenizes the bundled samples", async () => {
-    await page().goto(`${server.url}/playground`);
+    await page().goto(`${server.url}/playground?model=tiny-random`);
     await slotsTokenizedAfter({ a: 0, b: 0 });
     const s = await dataset(page(), 'backend-status');
     const text = await page().locator('[data-testid="backend-status"]').innerText();
