@@ -46,17 +46,37 @@ export function findImagenetClasses(name: string): number[] {
 }
 
 /**
- * Turns a class given by index or ImageNet name into a label in [0, numClasses).
+ * Finds `name` in a model's own class list: case-insensitively, the whole name or one of its
+ * '/'-separated parts (`'t-shirt/top'` answers to `'T-shirt'` and `'top'`). Returns every match.
+ */
+export function findClassName(name: string, classNames: readonly string[]): number[] {
+  const n = norm(name);
+  const out: number[] = [];
+  classNames.forEach((entry, i) => {
+    if (norm(entry) === n || entry.split('/').some((part) => norm(part) === n)) out.push(i);
+  });
+  return out;
+}
+
+/**
+ * Turns a class given by index or name into a label in [0, numClasses). Names are looked up in
+ * `classNames` when the model has its own (Fashion-MNIST's `'sneaker'`), else among ImageNet's.
  *
- * @param numClasses - the generator's number of classes; names need the 1000 ImageNet classes
+ * @param numClasses - the generator's number of classes; ImageNet names need the 1000 classes
+ * @param classNames - the model's own class names, by label
  * @throws InputError for an index out of range, an unknown or ambiguous name
  */
-export function resolveClassLabel(input: ClassLabelInput, numClasses = IMAGENET_NUM_CLASSES): number {
+export function resolveClassLabel(input: ClassLabelInput, numClasses = IMAGENET_NUM_CLASSES, classNames?: readonly string[]): number {
   let label: number;
   if (typeof input === 'number') {
     label = input;
   } else if (typeof input === 'string' && /^\s*\d+\s*$/.test(input)) {
     label = Number(input);
+  } else if (typeof input === 'string' && classNames) {
+    const found = findClassName(input, classNames);
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) throw new InputError(`class name '${input.trim()}' is ambiguous: classes ${found.join(' and ')} are both called that; give the index`);
+    throw new InputError(`unknown class name '${input.trim()}': this generator's classes are ${classNames.map((c, i) => `${i} ${c}`).join(', ')}`);
   } else if (typeof input === 'string') {
     if (numClasses !== IMAGENET_NUM_CLASSES) {
       throw new InputError(`class '${input}': names are ImageNet classes, but this generator has ${numClasses} classes; give an index in 0..${numClasses - 1}`);

@@ -35,7 +35,7 @@ export type { LogitsModel, SamplingResult, StepRecord } from './sampling/maskgit
 export { resolveSampling } from './sampling/options.js';
 export type { GenerateOptions, GenerationProgress, ResolvedSampling } from './sampling/options.js';
 
-export { IMAGENET_CLASSES, IMAGENET_NUM_CLASSES, imagenetClassName, findImagenetClasses, resolveClassLabel } from './imagenet-classes.js';
+export { IMAGENET_CLASSES, IMAGENET_NUM_CLASSES, imagenetClassName, findImagenetClasses, findClassName, resolveClassLabel } from './imagenet-classes.js';
 export type { ClassLabelInput } from './imagenet-classes.js';
 export { TitokGenerator } from './pipeline/titok-generator.js';
 export type {

@@ -179,6 +179,13 @@ function parseGenerator(gen: Reader, vq: Reader | undefined): GeneratorConfig {
   if (codebookSize === undefined) gen.error('the codebook size is unknown: model.vq_model.codebook_size is missing');
   const hidden = gen.int('hidden_size');
   const heads = gen.int('num_attention_heads');
+  const numClasses = gen.int('condition_num_classes', 1000);
+  const names = gen.raw('class_names');
+  if (names !== undefined && names !== null) {
+    if (!Array.isArray(names) || names.length !== numClasses || !names.every((n) => typeof n === 'string' && n.trim() !== '')) {
+      gen.error(`class_names must be a list of ${numClasses} non-empty names (condition_num_classes)`);
+    }
+  }
   if (hidden % heads !== 0) gen.error(`hidden_size ${hidden} is not divisible by ${heads} heads`);
   return {
     type: 'generator',
@@ -189,7 +196,8 @@ function parseGenerator(gen: Reader, vq: Reader | undefined): GeneratorConfig {
     intermediateSize: gen.int('intermediate_size'),
     imageSeqLen: gen.has('image_seq_len') ? gen.int('image_seq_len') : vq!.int('num_latent_tokens'),
     codebookSize,
-    numClasses: gen.int('condition_num_classes', 1000),
+    numClasses,
+    ...(Array.isArray(names) ? { classNames: [...(names as string[])] } : {}),
     sampling: {
       numSteps: gen.int('num_steps', 8),
       guidanceScale: gen.num('guidance_scale', 3),

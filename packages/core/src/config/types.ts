@@ -106,6 +106,11 @@ export interface GeneratorConfig {
   codebookSize: number;
   /** Number of classes (1000 for ImageNet). */
   numClasses: number;
+  /**
+   * The model's own class names, by label (`model.generator.class_names`); absent for the
+   * ImageNet generators, whose names are ImageNet's.
+   */
+  classNames?: string[];
   sampling: SamplingDefaults;
 }
 

@@ -9,7 +9,8 @@ import { useFastWasmMatMul } from './wasm-matmul.js';
  *
  * - a gradient for `DepthToSpace` (the direct-RGB decoder head): space-to-depth of dy, done with
  *   reshape and transpose, so it runs on every backend;
- * - on the wasm backend, `Conv2DBackpropFilter` (the filter gradient of every convolution) and
+ * - on the wasm backend, `Conv2DBackpropFilter` (the filter gradient of every convolution; on the
+ *   cpu backend too, whose own reads every element through a TensorBuffer, ~5x slower) and
  *   `UnsortedSegmentSum` (the table gradient of `gather`, i.e. of every embedding), which
  *   tfjs-backend-wasm does not implement. Both run on host memory in JavaScript, summing in a
  *   fixed order, so results are deterministic; they are small next to the matrix products.
@@ -41,15 +42,26 @@ export function ensureTrainingKernels(): void {
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilterHost as unknown as tf.KernelFunc });
   }
+  // The cpu backend has one, but it reads every element through TensorBuffer.get: ~5x slower.
+  const cpuFilter = tf.getKernel('Conv2DBackpropFilter', 'cpu');
+  if (cpuFilter && cpuFilter.kernelFunc !== (conv2dBackpropFilterHost as unknown)) {
+    tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
+    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'cpu', kernelFunc: conv2dBackpropFilterHost as unknown as tf.KernelFunc });
+  }
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumHost as unknown as tf.KernelFunc });
   }
 }
 
-/** The part of a backend the host kernels use (the wasm backend has both). */
+/** The part of a backend the host kernels use: the wasm backend has `makeOutput`, the cpu backend `makeTensorInfo`. */
 interface HostBackend {
   readSync(dataId: object): tf.backend_util.BackendValues;
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+  makeOutput?(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+  makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+}
+
+function emit(backend: HostBackend, shape: number[], dtype: tf.DataType, values: Float32Array | Int32Array): tf.TensorInfo {
+  return backend.makeTensorInfo ? backend.makeTensorInfo(shape, dtype, values) : backend.makeOutput!(shape, dtype, undefined, values);
 }
 
 interface KernelArgs {
@@ -102,7 +114,7 @@ function conv2dBackpropFilterHost({ inputs, backend, attrs }: KernelArgs): tf.Te
       }
     }
   }
-  return backend.makeOutput([kh, kw, ci, co], 'float32', undefined, Float32Array.from(acc));
+  return emit(backend, [kh, kw, ci, co], 'float32', Float32Array.from(acc));
 }
 
 /** out[s, ...] = Σ over i with ids[i] = s of x[i, ...]; ids outside [0, numSegments) are dropped. */
@@ -123,5 +135,5 @@ function unsortedSegmentSumHost({ inputs, backend, attrs }: KernelArgs): tf.Tens
     for (let j = 0; j < inner; j++) acc[dst + j]! += xv[src + j]!;
   }
   const shape = [numSegments, ...x.shape.slice(segmentIds.shape.length)];
-  return backend.makeOutput(shape, x.dtype, undefined, x.dtype === 'int32' ? Int32Array.from(acc) : Float32Array.from(acc));
+  return emit(backend, shape, x.dtype, x.dtype === 'int32' ? Int32Array.from(acc) : Float32Array.from(acc));
 }

@@ -55,13 +55,13 @@ describe('AdamW', () => {
   it('matches the update rule (bias-corrected Adam, decoupled decay)', () => {
     const w = tf.variable(tf.tensor2d([[1, -2], [3, 0.5]]));
     const b = tf.variable(tf.tensor1d([0.1, -0.1]));
-    const params = new Map([['fc.weight', w], ['fc.bias', b]]);
+    const params = new Map<string, tf.Variable>([['fc.weight', w], ['fc.bias', b]]);
     const opt = new AdamW({ learningRate: 0.1, beta1: 0.9, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.5 });
     const gw = [0.2, -0.4, 0.1, 0];
     const gb = [1, -3];
     const ref = { w: [1, -2, 3, 0.5], b: [0.1, -0.1], mw: [0, 0, 0, 0], vw: [0, 0, 0, 0], mb: [0, 0], vb: [0, 0] };
     for (let step = 1; step <= 3; step++) {
-      tf.tidy(() => opt.apply(params, new Map([['fc.weight', tf.tensor2d(gw, [2, 2])], ['fc.bias', tf.tensor1d(gb)]])));
+      tf.tidy(() => opt.apply(params, new Map<string, tf.Tensor>([['fc.weight', tf.tensor2d(gw, [2, 2])], ['fc.bias', tf.tensor1d(gb)]])));
       const upd = (p: number[], m: number[], v: number[], g: number[], decay: boolean) =>
         p.forEach((_, i) => {
           m[i] = 0.9 * m[i]! + 0.1 * g[i]!;

@@ -3,7 +3,7 @@ import { ConfigError, TitokError, getPreset, selectBackend } from '@titok/core';
 import type { BackendRequest, GeneratorConfig, StateDict } from '@titok/core';
 import { openModelSource } from '@titok/io';
 import type { ModelSourceInput, OpenModelSourceOptions, ProgressInfo } from '@titok/io';
-import { resolveClassLabel } from '../imagenet-classes.js';
+import { IMAGENET_NUM_CLASSES, imagenetClassName, resolveClassLabel } from '../imagenet-classes.js';
 import type { ClassLabelInput } from '../imagenet-classes.js';
 import { buildGeneratorNetwork, loadGeneratorNetwork } from '../networks/build.js';
 import type { GeneratorNetwork } from '../networks/generator-network.js';
@@ -137,8 +137,18 @@ export class TitokGenerator {
   }
 
   /**
-   * Generates one token sequence per class. Classes are indices or ImageNet class names
-   * (`'golden retriever'`, `207`, `'207'`); every sampling setting defaults to the generator's
+   * The name of class `label`: the model's own (`class_names` in its config) or, for the 1000
+   * ImageNet classes, ImageNet's; undefined for other unnamed classes.
+   */
+  className(label: number): string | undefined {
+    if (this.config.classNames) return this.config.classNames[label];
+    return this.numClasses === IMAGENET_NUM_CLASSES && label >= 0 && label < IMAGENET_NUM_CLASSES ? imagenetClassName(label) : undefined;
+  }
+
+  /**
+   * Generates one token sequence per class. Classes are indices or names — the model's own
+   * class names when its config has them (`'sneaker'`), else ImageNet's (`'golden retriever'`,
+   * `207`, `'207'`); every sampling setting defaults to the generator's
    * released default.
    *
    * @throws InputError for a bad class or setting; CancelledError when `options.signal` aborts
@@ -146,7 +156,7 @@ export class TitokGenerator {
   async generate(classes: ClassLabelInput | readonly ClassLabelInput[], options: GenerateOptions = {}): Promise<GenerationOutput> {
     if (this.disposed) throw new TitokError('USAGE', 'this generator has been disposed');
     const list = Array.isArray(classes) ? classes : [classes as ClassLabelInput];
-    const labels = list.map((c) => resolveClassLabel(c, this.numClasses));
+    const labels = list.map((c) => resolveClassLabel(c, this.numClasses, this.config.classNames));
     const r = await sampleMaskGit(this.network, labels, this.config.sampling, options);
     const L = this.numTokens;
     const tokens = labels.map((_, i) => Array.from(r.ids.subarray(i * L, (i + 1) * L)));

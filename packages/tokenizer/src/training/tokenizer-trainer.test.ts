@@ -1,0 +1,118 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { ConfigError, selectBackend } from '@titok/core';
+import type { BackendName } from '@titok/core';
+import { decodeTrainingCheckpoint, encodeTrainingCheckpoint } from '@titok/io';
+import { loadFashionMnist } from '@titok/io/node';
+import { TokenizerTrainer } from './tokenizer-trainer.js';
+import type { TokenizerTrainingOptions } from './tokenizer-trainer.js';
+import type { TrainingImages } from './training-images.js';
+
+/** A tiny direct-RGB VQ tokenizer for 16x16 images. */
+const CONFIG = {
+  model: {
+    vq_model: {
+      codebook_size: 16,
+      token_size: 4,
+      use_l2_norm: true,
+      vit_enc_model_size: 'tiny',
+      vit_dec_model_size: 'tiny',
+      vit_enc_patch_size: 4,
+      vit_dec_patch_size: 4,
+      num_latent_tokens: 8,
+      is_legacy: false,
+    },
+  },
+  dataset: { preprocessing: { crop_size: 16 } },
+  tiny: { encoder: { width: 16, num_layers: 1, num_heads: 2 }, decoder: { width: 16, num_layers: 1, num_heads: 2 }, mlp_ratio: 2 },
+};
+
+/** Eight 16x16 grey images: the centres of Fashion-MNIST test images (padded 28 -> 32, cropped). */
+async function fashionImages(count: number): Promise<TrainingImages> {
+  const test = await loadFashionMnist('test');
+  const pixels = new Uint8Array(count * 256);
+  for (let i = 0; i < count; i++) {
+    for (let y = 0; y < 16; y++) pixels.set(test.pixels.subarray((i * 32 + 8 + y) * 32 + 8, (i * 32 + 8 + y) * 32 + 24), (i * 16 + y) * 16);
+  }
+  return { count, height: 16, width: 16, channels: 1, pixels };
+}
+
+const OPTIONS: TokenizerTrainingOptions = { seed: 11, steps: 6, batchSize: 4, learningRate: 3e-3, warmupSteps: 1, deadCodeSteps: 2 };
+
+async function weightsOf(t: TokenizerTrainer): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  for (const [k, v] of t.model.namedWeights()) out.set(k, (await v.read().data()) as Float32Array);
+  return out;
+}
+
+function expectSameWeights(a: Map<string, Float32Array>, b: Map<string, Float32Array>): void {
+  expect([...a.keys()]).toEqual([...b.keys()]);
+  for (const [k, v] of a) expect(Buffer.from(b.get(k)!.buffer).equals(Buffer.from(v.buffer))).toBe(true);
+}
+
+describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backend) => {
+  let images: TrainingImages;
+
+  beforeAll(async () => {
+    await selectBackend({ backend, env: {} });
+    images = await fashionImages(8);
+  });
+
+  it('lowers the reconstruction loss on a few Fashion-MNIST images, with no tensor left behind', async () => {
+    const t = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, steps: 30, batchSize: 8 });
+    const first = await t.trainStep();
+    const count = tf.memory().numTensors;
+    await t.train({ progress_callback: () => expect(tf.memory().numTensors).toBe(count) });
+    const last = t.history.slice(-5).reduce((s, e) => s + e.losses.mse!, 0) / 5;
+    expect(last).toBeLessThan(first.losses.mse! * 0.5);
+    expect(t.history.map((e) => e.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    for (const k of ['loss', 'mse', 'codebook', 'commitment', 'grad_norm', 'codes']) expect(Number.isFinite(t.history[29]!.losses[k])).toBe(true);
+    t.dispose();
+  });
+
+  it('is deterministic for a seed, and a seed changes the run', async () => {
+    const run = async (seed: number) => {
+      const t = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, seed });
+      await t.train();
+      const w = await weightsOf(t);
+      t.dispose();
+      return w;
+    };
+    const a = await run(11);
+    expectSameWeights(a, await run(11));
+    const c = await run(12);
+    expect(Buffer.from(c.get('encoder.conv_out.weight')!.buffer).equals(Buffer.from(a.get('encoder.conv_out.weight')!.buffer))).toBe(false);
+  });
+
+  it('resumes bit for bit: N steps = k steps, save, load, N - k steps', async () => {
+    const straight = TokenizerTrainer.create(CONFIG, images, OPTIONS);
+    await straight.train();
+    const first = TokenizerTrainer.create(CONFIG, images, OPTIONS);
+    let saved: Uint8Array | undefined;
+    await first.train({ until: 3, checkpointEvery: 3, onCheckpoint: async (c) => void (saved = await encodeTrainingCheckpoint(c)) });
+    first.dispose();
+    const ckpt = await decodeTrainingCheckpoint(saved!);
+    expect(ckpt.step).toBe(3);
+    const resumed = TokenizerTrainer.resume(ckpt, images);
+    expect(resumed.step).toBe(3);
+    await resumed.train();
+    expectSameWeights(await weightsOf(resumed), await weightsOf(straight));
+    expect(resumed.history).toEqual(straight.history.map((e, i) => ({ ...e, elapsed: resumed.history[i]!.elapsed })));
+    resumed.dispose();
+    straight.dispose();
+  });
+});
+
+describe('TokenizerTrainer errors', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('refuses legacy tokenizers and images of the wrong size', () => {
+    const images: TrainingImages = { count: 1, height: 16, width: 16, channels: 1, pixels: new Uint8Array(256) };
+    const legacy = { ...CONFIG, model: { vq_model: { ...CONFIG.model.vq_model, is_legacy: true } } };
+    expect(() => TokenizerTrainer.create(legacy, images, OPTIONS)).toThrow(ConfigError);
+    expect(() => TokenizerTrainer.create(CONFIG, { ...images, height: 8, width: 8, pixels: new Uint8Array(64) }, OPTIONS)).toThrow(/8x8, the model takes 16x16/);
+    expect(() => TokenizerTrainer.create(CONFIG, { ...images, pixels: new Uint8Array(10) }, OPTIONS)).toThrow(/10 bytes for 1 images/);
+  });
+});
