@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core registers no gradients itself; tfjs-layers registers all of them when loaded.
 import '@tensorflow/tfjs-layers';
-import { useFastWasmMatMul } from './wasm-matmul.js';
+import { useFastWasmMatMul, wasmMatMulFrom } from './wasm-matmul.js';
 
 /**
  * What training needs that TensorFlow.js 4.22 lacks, registered once by
@@ -89,6 +89,32 @@ function conv2dBackpropFilterHost({ inputs, backend, attrs }: KernelArgs): tf.Te
   const left = info.padInfo.left;
   const xv = backend.readSync(x.dataId) as Float32Array;
   const dyv = backend.readSync(dy.dataId) as Float32Array;
+  // wasm: one product through XNNPACK, (kh·kw·ci) x M patches by M x co gradients (M = nb·oh·ow).
+  const rows = kh * kw * ci;
+  const m = nb * oh * ow;
+  const fast = wasmMatMulFrom(backend, rows, m, co, (cols, g) => {
+    g.set(dyv.subarray(0, m * co));
+    cols.fill(0);
+    for (let n = 0; n < nb; n++) {
+      for (let y = 0; y < oh; y++) {
+        for (let xo = 0; xo < ow; xo++) {
+          const col = (n * oh + y) * ow + xo;
+          for (let a = 0; a < kh; a++) {
+            const r = y * sh - top + a;
+            if (r < 0 || r >= ih) continue;
+            for (let b = 0; b < kw; b++) {
+              const c = xo * sw - left + b;
+              if (c < 0 || c >= iw) continue;
+              const xBase = ((n * ih + r) * iw + c) * ci;
+              const rBase = (a * kw + b) * ci;
+              for (let i = 0; i < ci; i++) cols[(rBase + i) * m + col] = xv[xBase + i]!;
+            }
+          }
+        }
+      }
+    }
+  });
+  if (fast) return { ...fast, shape: [kh, kw, ci, co] };
   // Accumulate in float64, in one fixed order: deterministic, and closer to exact than float32.
   const acc = new Float64Array(kh * kw * ci * co);
   for (let n = 0; n < nb; n++) {

@@ -33,6 +33,34 @@ function dropView(backend: WasmBackendInternals, v: tf.TensorInfo): void {
 const shapeBytes = (s: number[]) => new Uint8Array(new Int32Array(s).buffer);
 
 /**
+ * One m x k by k x n product on the wasm backend through XNNPACK, written into a new m x n
+ * tensor; `fill` writes the operands first (views of the heap, valid only inside `fill`).
+ * Undefined when {@link useFastWasmMatMul} has not set the backend up.
+ */
+export function wasmMatMulFrom(
+  backend: object,
+  m: number,
+  k: number,
+  n: number,
+  fill: (a: Float32Array, b: Float32Array) => void,
+): tf.TensorInfo | undefined {
+  const be = backend as WasmBackendInternals & { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
+  if (!rawMatMul || !be.dataIdMap || !be.typedArrayFromHeap) return undefined;
+  const a = be.makeOutput([1, m, k], 'float32');
+  const b = be.makeOutput([1, k, n], 'float32');
+  const out = be.makeOutput([m, n], 'float32');
+  try {
+    fill(be.typedArrayFromHeap(a), be.typedArrayFromHeap(b));
+    const id = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId).id;
+    rawMatMul(id(a), shapeBytes([1, m, k]), 3, id(b), shapeBytes([1, k, n]), 3, false, false, id(out));
+  } finally {
+    be.disposeData(a.dataId);
+    be.disposeData(b.dataId);
+  }
+  return out;
+}
+
+/**
  * tfjs-backend-wasm 4.22 multiplies with XNNPACK only for one matrix pair with no transposed
  * operand; transposed operands (every Linear layer, two of the three products of a matrix-product
  * gradient) and batches of pairs (attention: one pair per image and head) take a naive loop,
