@@ -101,6 +101,13 @@ function message(e: unknown): string {
   return (e as Error)?.message ?? String(e);
 }
 
+/** Stops the worker (leaving the page): its models are reloaded by the next {@link startBackend}. */
+export function stopBackend(): void {
+  client?.terminate();
+  client = undefined;
+  state.backend.status = 'idle';
+}
+
 /** (Re)starts the worker on the chosen backend, then reloads the models and images it had. */
 export async function startBackend(): Promise<void> {
   client?.terminate();
