@@ -9,3 +9,16 @@ export type {
   SelectBackendOptions,
   SkippedBackend,
 } from './types.js';
+export {
+  useFastKernels,
+  fastKernelsEnabled,
+  canRunFastKernels,
+  runFastKernel,
+  setWasmWeightCache,
+  wasmWeightCacheStats,
+  ATTENTION_KERNEL,
+  GROUP_NORM_KERNEL,
+  LINEAR_KERNEL,
+  WASM_INTERNALS_VERSION,
+} from '../kernels/index.js';
+export type { WasmWeightCacheOptions } from '../kernels/index.js';

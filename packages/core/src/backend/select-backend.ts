@@ -8,7 +8,7 @@ import { activateWebGPU, adapterName, findAdapter, releaseWebGPU } from './webgp
 let current: { key: string; info: BackendInfo } | undefined;
 
 function cacheKey(requested: BackendRequest, o: SelectBackendOptions): string {
-  return JSON.stringify([requested, !!o.allowFallbackAdapter, o.powerPreference ?? '', o.wasmPaths ?? '', o.numThreads ?? 0]);
+  return JSON.stringify([requested, !!o.allowFallbackAdapter, o.powerPreference ?? '', o.wasmPaths ?? '', o.threads ?? o.numThreads ?? 0]);
 }
 
 function base(backend: BackendName, requested: BackendRequest, source: BackendInfo['source'], skipped: SkippedBackend[]): BackendInfo {
@@ -39,8 +39,8 @@ async function tryWebGPU(
  * Chooses and activates the TensorFlow.js backend, and reports what was chosen.
  *
  * `'auto'` (the default) takes WebGPU when a hardware adapter is available, else WASM (the SIMD
- * binary when the engine supports SIMD, threads when the page is cross-origin isolated), else
- * CPU; the backends it passed over are listed with the reason in `skipped`. In Node the
+ * binary when the engine supports SIMD, threads when the page is cross-origin isolated or, in
+ * Node, when `threads` / `TITOK_WASM_THREADS` asks for them), else CPU; the backends it passed over are listed with the reason in `skipped`. In Node the
  * `TITOK_BACKEND` environment variable (`auto`, `webgpu`, `wasm` or `cpu`) overrides `'auto'`,
  * and WebGPU comes from the optional npm package `webgpu` (Dawn); when no Vulkan driver gives
  * an adapter, an explicit `'webgpu'` falls back to the SwiftShader software driver of Debian's
@@ -69,12 +69,12 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     if ('reason' in r) throw new BackendError(`backend 'webgpu' is not available: ${r.reason}`);
     info = { ...base('webgpu', requested, source, skipped), adapter: r.adapter };
   } else if (requested === 'wasm') {
-    info = { ...base('wasm', requested, source, skipped), ...(await activateWasm(options)) };
+    info = { ...base('wasm', requested, source, skipped), ...(await activateWasm({ ...options, env })) };
   } else if (requested === 'cpu') {
     await activateCpu();
     info = base('cpu', requested, source, skipped);
   } else {
-    info = await selectAuto(options, source, skipped);
+    info = await selectAuto({ ...options, env }, source, skipped);
   }
   silenceNodeBackendWarning();
   current = { key, info };

@@ -43,6 +43,11 @@ export interface BackendInfo {
   simd: boolean;
   /** wasm: the number of threads of the wasm thread pool (1 without threads). Otherwise 1. */
   threads: number;
+  /**
+   * wasm: why it runs with fewer threads than asked for (the threaded build could not start in
+   * this Node process, the backend had already started, ...). Absent when nothing to say.
+   */
+  note?: string;
   /** webgpu: the adapter. */
   adapter?: AdapterDescription;
   /** `'auto'`: the better backends that were not available, with the reason. */
@@ -70,7 +75,17 @@ export interface SelectBackendOptions {
    * browser bundles must set this (see the README).
    */
   wasmPaths?: string | Record<string, string>;
-  /** wasm: size of the thread pool when threads are available (tfjs' `setThreadsCount`). */
+  /**
+   * wasm: threads of the wasm thread pool, or `'auto'` for one per CPU this process may use (at
+   * most 8). In browsers tfjs runs threads on cross-origin-isolated pages and this sets its
+   * pool size (default: half the reported cores). In Node, where tfjs never uses threads, a
+   * value above 1 starts tfjs' threaded SIMD build under `worker_threads` (checked with
+   * tfjs-backend-wasm 4.22.0; if it cannot start, wasm runs on one thread and `note` says why).
+   * Default: `TITOK_WASM_THREADS` (Node), else 1 thread in Node and tfjs' default in browsers.
+   * Threads are fixed when the wasm backend first starts.
+   */
+  threads?: number | 'auto';
+  /** wasm: the same as {@link SelectBackendOptions.threads} (kept for compatibility). */
   numThreads?: number;
   /** Node: extra flags for Dawn's `create()` (npm `webgpu`), e.g. `['backend=vulkan']`. */
   dawnFlags?: string[];

@@ -24,3 +24,5 @@ export {
   getPreset,
 } from './presets.js';
 export type { Preset, PresetName, TokenizerPresetName, GeneratorPresetName } from './presets.js';
+export { tokenizerFlops, generatorFlops, generatorCallFlops, transformerBlockFlops, vqganDecoderFlops } from './flops.js';
+export type { TokenizerStage } from './flops.js';

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '../errors/index.js';
 import { TitokLayer, registerLayer } from './titok-layer.js';
 import type { TitokLayerArgs } from './titok-layer.js';
+import { runFastKernel } from '../kernels/fast-kernels.js';
+import { GROUP_NORM_KERNEL } from '../kernels/wasm-group-norm.js';
 
 export interface GroupNormArgs extends TitokLayerArgs {
   /** Channels C (the last axis). */
@@ -16,7 +18,7 @@ export interface GroupNormArgs extends TitokLayerArgs {
  * PyTorch `nn.GroupNorm` with an affine transform, on channels-last tensors (N x ... x C):
  * channels split into `numGroups` contiguous groups; each sample's group is normalised over its
  * spatial positions and channels with the biased variance, then scaled by `weight` and shifted
- * by `bias` (C each).
+ * by `bias` (C each). On tfjs-backend-wasm (inference) it is one two-pass kernel.
  */
 export class GroupNorm extends TitokLayer {
   static className = 'TitokGroupNorm';
@@ -39,6 +41,8 @@ export class GroupNorm extends TitokLayer {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
+    const fast = runFastKernel(GROUP_NORM_KERNEL, { x, gamma: this.weight.read(), beta: this.bias.read() }, { numGroups: this.numGroups, eps: this.eps });
+    if (fast) return fast;
     return tf.tidy(() => {
       const n = x.shape[0]!;
       const g = this.numGroups;

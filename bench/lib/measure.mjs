@@ -1,0 +1,78 @@
+/** Timing, memory and row helpers shared by the benchmark jobs. */
+import * as tf from '@tensorflow/tfjs-core';
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Peak resident set of this process so far, MB. */
+export const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+/** The wasm heap (the backend's linear memory, which only grows: its peak), MB; undefined off wasm. */
+export function wasmHeapMb() {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const heap = tf.backend().wasm?.HEAPU8;
+  return heap ? heap.buffer.byteLength / 2 ** 20 : undefined;
+}
+
+/**
+ * Runs `fn` (async; it must read its results back, so that the work is done) once under
+ * tf.profile (warm-up: XNNPACK packs weights, shaders compile; gives tfjs' peak bytes), then
+ * `runs` times, fewer when one run takes long (`budgetS` seconds per row in all).
+ */
+export async function timeRuns(fn, runs, budgetS) {
+  const t0 = performance.now();
+  let peakBytes = 0;
+  const prof = await tf.profile(async () => {
+    await fn();
+  });
+  peakBytes = prof.peakBytes;
+  const firstMs = performance.now() - t0;
+  const n = Math.max(1, Math.min(runs, Math.floor((budgetS * 1000) / Math.max(firstMs, 1))));
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const s = performance.now();
+    await fn();
+    times.push(performance.now() - s);
+  }
+  return { times, firstMs, peakBytes };
+}
+
+/** One result row. `flopsPerImage` from the analytic counters; `ctx` carries the job's matmul samples. */
+export function makeRow(ctx, { preset, stage, batch, times, firstMs, peakBytes, flopsPerImage, loadMs, extra = {} }) {
+  const med = median(times);
+  const mm = median(ctx.matmulSamples);
+  const gflops = flopsPerImage ? (flopsPerImage * batch) / med / 1e6 : null;
+  return {
+    preset,
+    stage,
+    backend: ctx.backend,
+    batch,
+    ms_per_image: round(med / batch),
+    gflops: gflops === null ? null : round(gflops),
+    matmul_gflops: round(mm),
+    peak_rss_mb: round(peakRssMb()),
+    runs: times.length,
+    threads: ctx.threads,
+    backend_text: ctx.backendText,
+    efficiency: gflops === null ? null : round(gflops / mm, 3),
+    ms_median: round(med),
+    ms_min: round(Math.min(...times)),
+    ms_max: round(Math.max(...times)),
+    spread_pct: round((100 * (Math.max(...times) - Math.min(...times))) / med),
+    first_ms: round(firstMs),
+    flops_per_image: flopsPerImage ?? null,
+    backend_peak_mb: peakBytes === undefined ? null : round(peakBytes / 2 ** 20),
+    wasm_heap_mb: wasmHeapMb() === undefined ? null : round(wasmHeapMb()),
+    load_ms: loadMs === undefined ? null : round(loadMs),
+    ...extra,
+  };
+}
+
+export function round(x, digits = 1) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return x ?? null;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

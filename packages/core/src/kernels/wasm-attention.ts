@@ -1,0 +1,100 @@
+/**
+ * Multi-head self-attention as one wasm kernel (`TitokAttention`), for tfjs-backend-wasm 4.22.
+ *
+ * Stock tfjs runs attention's batched products (one pair of matrices per image and head, the
+ * scores with a transposed operand) in tfjs-backend-wasm's naive loop, and splitting q|k|v and
+ * the heads costs several copies. Here the packed projection is rearranged head-major with one
+ * transpose, each (image, head) product runs on XNNPACK through tensor ids registered over
+ * slices of that memory (no copies), and the softmax is the stock wasm one. No gradient: the
+ * caller uses stock ops while gradients are recorded.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { allocTemp, dropView, freeTemp, heapF32, int32Bytes, makeView } from './wasm-backend.js';
+import type { WasmBackendLike, WasmFuncs } from './wasm-backend.js';
+
+/** The kernel's name in tfjs' registry. */
+export const ATTENTION_KERNEL = 'TitokAttention';
+
+const F32 = 0;
+
+/**
+ * Transposes float32 tensor `xId` of `shape` by `perm` into `outId`, as tfjs' Transpose kernel
+ * calls its C function: axes of size 1 removed first.
+ */
+export function transposeInto(backend: WasmBackendLike, f: WasmFuncs, xId: number, shape: number[], perm: number[], outId: number, xOffset: number, outOffset: number): void {
+  const keep = shape.map((d, i) => (d !== 1 ? i : -1)).filter((i) => i >= 0);
+  const newShape = keep.map((i) => shape[i]!);
+  const kept = perm.filter((a) => shape[a] !== 1);
+  const rank = [...kept].sort((a, b) => a - b);
+  const newPerm = kept.map((a) => rank.indexOf(a));
+  if (newPerm.every((a, i) => a === i)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    backend.wasm.HEAPU8.copyWithin(outOffset, xOffset, xOffset + 4 * n);
+    return;
+  }
+  f.transpose(xId, int32Bytes(newShape), newShape.length, F32, outId, int32Bytes(newPerm), newPerm.length);
+}
+
+/** out[p] = a[p] (m x k) @ b[p] (k x n) for p < pairs, each on XNNPACK; all float32 heap offsets. */
+export function pairwiseMatMul(backend: WasmBackendLike, f: WasmFuncs, pairs: number, m: number, k: number, n: number, a: number, b: number, out: number): void {
+  const as = int32Bytes([1, m, k]);
+  const bs = int32Bytes([1, k, n]);
+  for (let p = 0; p < pairs; p++) {
+    const va = makeView(backend, a + 4 * p * m * k, [1, m, k]);
+    const vb = makeView(backend, b + 4 * p * k * n, [1, k, n]);
+    const vo = makeView(backend, out + 4 * p * m * n, [1, m, n]);
+    try {
+      f.batchMatMul(va.id, as, 3, vb.id, bs, 3, false, false, vo.id);
+    } finally {
+      dropView(backend, va);
+      dropView(backend, vb);
+      dropView(backend, vo);
+    }
+  }
+}
+
+/**
+ * The kernel: `qkv` N x T x 3D (q | k | v, each with the heads' features contiguous, as
+ * PyTorch's MultiheadAttention and U-ViT pack them) to the heads' context N x T x D.
+ */
+export function wasmAttention(backend: WasmBackendLike, f: WasmFuncs, qkv: tf.TensorInfo, numHeads: number): tf.TensorInfo {
+  const [n, t, d3] = qkv.shape as [number, number, number];
+  const d = d3 / 3;
+  const h = numHeads;
+  const dh = d / h;
+  const pairs = n * h;
+  const block = pairs * t * dh;
+  const src = backend.dataIdMap.get(qkv.dataId);
+  const heads = allocTemp(backend, [3, n, h, t, dh]);
+  const temps = [heads];
+  try {
+    transposeInto(backend, f, src.id, [n, t, 3, h, dh], [2, 0, 3, 1, 4], heads.id, src.memoryOffset, heads.offset);
+    // q / sqrt(dh), as PyTorch scales the queries before the product (float32 products: exact in double, then rounded)
+    const q = heapF32(backend, heads.offset, block);
+    const scale = Math.fround(1 / Math.sqrt(dh));
+    for (let i = 0; i < block; i++) q[i] = q[i]! * scale;
+    const kT = allocTemp(backend, [pairs, dh, t]);
+    temps.push(kT);
+    const kView = makeView(backend, heads.offset + 4 * block, [pairs, t, dh]);
+    try {
+      transposeInto(backend, f, kView.id, [pairs, t, dh], [0, 2, 1], kT.id, heads.offset + 4 * block, kT.offset);
+    } finally {
+      dropView(backend, kView);
+    }
+    const scores = allocTemp(backend, [pairs, t, t]);
+    temps.push(scores);
+    pairwiseMatMul(backend, f, pairs, t, dh, t, heads.offset, kT.offset, scores.offset);
+    const probs = allocTemp(backend, [pairs, t, t]);
+    temps.push(probs);
+    f.softmax(scores.id, probs.id, t, pairs * t);
+    const ctx = allocTemp(backend, [n, h, t, dh]);
+    temps.push(ctx);
+    pairwiseMatMul(backend, f, pairs, t, t, dh, probs.offset, heads.offset + 8 * block, ctx.offset);
+    const out = backend.makeOutput([n, t, d], 'float32');
+    const o = backend.dataIdMap.get(out.dataId);
+    transposeInto(backend, f, ctx.id, [n, h, t, dh], [0, 2, 1, 3], o.id, ctx.offset, o.memoryOffset);
+    return out;
+  } finally {
+    for (const tmp of temps) freeTemp(backend, tmp);
+  }
+}
