@@ -23,7 +23,7 @@ export interface InitRequest {
   type: 'init';
   backend: BackendRequest;
   /** WASM thread pool size; undefined lets tfjs choose (min(8, cores / 2)). */
-  numThreads?: number;
+  threads?: number;
   /** Absolute URL of the folder holding tfjs' .wasm binaries (served by the site). */
   wasmPaths: string;
 }
@@ -96,7 +96,7 @@ export interface ModelInfo {
   imageSize: number;
   /** Generators: number of classes. */
   numClasses?: number;
-  /** Generators: the ImageNet names of classes 0..numClasses-1 (synonyms comma-separated). */
+  /** Generators: the names of classes 0..numClasses-1 (the model's own, ImageNet's, or `class i`). */
   classNames?: string[];
   /** Generators: the released default settings. */
   defaults?: Omit<GenerateRequest, 'type' | 'classLabel' | 'seed' | 'previews'>;

@@ -15,8 +15,8 @@ export interface BundledModel {
   tokenizer?: string;
   generator?: string;
   samples: string[];
-  /** 'imagenet', or the names of the generator's classes. */
-  classNames: 'imagenet' | string[];
+  /** 'model': the names the generator gives (its config's, or ImageNet's); or a list to show instead. */
+  classNames: 'model' | string[];
 }
 
 /** The bundled models (prepared at build time by scripts/prepare-assets.mjs). */
@@ -122,7 +122,7 @@ export async function startBackend(): Promise<void> {
   try {
     state.backend.init = await client.init({
       backend: state.backend.request,
-      numThreads: state.backend.threads > 0 ? state.backend.threads : undefined,
+      threads: state.backend.threads > 0 ? state.backend.threads : undefined,
       wasmPaths: siteUrl('wasm/'),
     });
     state.backend.status = 'ready';
@@ -142,8 +142,8 @@ function onProgress(e: WorkerEvent): void {
   if (e.kind === 'progress') state.models.progress = { status: e.status, file: e.file, progress: e.progress, loaded: e.loaded, total: e.total };
 }
 
-/** Loads a tokenizer or generator; `classNames` names a generator's classes (default ImageNet's). */
-export async function loadModel(role: ModelRole, spec: ModelSourceSpec, classNames: BundledModel['classNames'] = 'imagenet'): Promise<boolean> {
+/** Loads a tokenizer or generator; `classNames` overrides the names a generator gives its classes. */
+export async function loadModel(role: ModelRole, spec: ModelSourceSpec, classNames: BundledModel['classNames'] = 'model'): Promise<boolean> {
   state.models.loading = role;
   state.models.error = undefined;
   state.models.progress = { status: 'initiate' };
@@ -152,7 +152,7 @@ export async function loadModel(role: ModelRole, spec: ModelSourceSpec, classNam
     state.models[role] = info;
     loaded[role] = { spec, classNames };
     if (role === 'generator') {
-      state.models.classNames = Array.isArray(classNames) ? classNames : (info.classNames ?? []).map((n) => n.split(',')[0]!.trim());
+      state.models.classNames = Array.isArray(classNames) ? classNames : (info.classNames ?? []);
     }
     return true;
   } catch (e) {

@@ -5,7 +5,7 @@
  * generation between steps.
  */
 import { describeBackend, selectBackend } from '@titok/core';
-import { IMAGENET_CLASSES, TitokGenerator } from '@titok/generator';
+import { TitokGenerator } from '@titok/generator';
 import { TiTok } from '@titok/tokenizer';
 import { decodeTokens, encodeImage, generate, interpolate } from './worker-ops';
 import type { InitRequest, InitResult, LoadRequest, ModelInfo, WorkerEvent, WorkerMessage, WorkerRequest } from './protocol';
@@ -44,7 +44,7 @@ function transferables(value: unknown, out: Transferable[] = [], depth = 0): Tra
 
 async function init(req: InitRequest): Promise<InitResult> {
   const t0 = performance.now();
-  const info = await selectBackend({ backend: req.backend, wasmPaths: req.wasmPaths, numThreads: req.numThreads });
+  const info = await selectBackend({ backend: req.backend, wasmPaths: req.wasmPaths, threads: req.threads });
   const wasm = performance
     .getEntriesByType('resource')
     .map((e) => e.name)
@@ -109,7 +109,7 @@ async function load(req: LoadRequest, emit: (e: WorkerEvent) => void): Promise<M
     codebookSize: gen.codebookSize,
     imageSize: 0,
     numClasses: gen.numClasses,
-    classNames: IMAGENET_CLASSES.slice(0, gen.numClasses),
+    classNames: Array.from({ length: gen.numClasses }, (_, i) => gen.className(i) ?? `class ${i}`),
     defaults: { numSteps: s.numSteps, guidanceScale: s.guidanceScale, guidanceDecay: s.guidanceDecay, randomizeTemperature: s.randomizeTemperature },
     parameters: gen.network.numParameters(),
     ms: performance.now() - t0,
