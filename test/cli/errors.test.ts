@@ -30,7 +30,6 @@ const CASES: Array<[string, string[], RegExp]> = [
   ['an unknown backend', ['encode', IMAGE, '--model', MODEL, '--backend', 'tpu'], /^titok: error: backend 'tpu' is not a backend \(expected one of: auto, webgpu, wasm, cpu\)$/],
   ['a missing image', ['encode', 'no-such.png', '--model', MODEL, '--backend', 'cpu'], /^titok: error: no-such\.png: no such file$/],
   ['a file that is no image', ['encode', d('not-an-image.png'), '--model', MODEL, '--backend', 'cpu'], /^titok: error: \S+not-an-image\.png: not an image file sharp can read/],
-  ['no --model', ['encode', IMAGE], /^titok: error: --model is required/],
   ['a model folder without weights', ['encode', IMAGE, '--model', d('empty-model'), '--backend', 'cpu'], /^titok: error: .*empty-model.*no weights/],
   ['too few tokens', ['decode', d('short.json'), '--model', MODEL, '--out', d('a.png'), '--backend', 'cpu'], /^titok: error: this model takes 8 tokens per image, got 3$/],
   ['an id outside the codebook', ['decode', d('range.json'), '--model', MODEL, '--out', d('a.png'), '--backend', 'cpu'], /^titok: error: token 7 of image 0 is 64, not an id in \[0, 64\)/],

@@ -10,7 +10,7 @@ const command: Command = {
   name: 'decode',
   summary: 'turn tokens (from `titok encode --json`) back into images',
   usage: `
-Usage: titok decode <tokens.json> --model <src> --out <file.png> [--force] [--backend <name>]
+Usage: titok decode <tokens.json> [--model <src>] --out <file.png> [--force] [--backend <name>]
 
 <tokens.json> is what \`titok encode --json\` prints, or a bare JSON array of token ids (one
 image) or of such arrays (several). VAE models decode the posterior mean ("mean").

@@ -46,7 +46,7 @@ const command: Command = {
   name: 'encode',
   summary: 'turn images into TiTok tokens (--json for a machine-readable list)',
   usage: `
-Usage: titok encode <image...> --model <src> [--json] [--backend <name>]
+Usage: titok encode <image...> [--model <src>] [--json] [--backend <name>]
 
 Reads each image (PNG, JPEG, WebP, AVIF, TIFF, GIF), resizes its shorter side to the model's
 size with Pillow's bicubic filter, cuts out the centre and prints its tokens, one line per image.

@@ -3,7 +3,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { InputError } from '@titok/core';
 import type { GuidanceDecay } from '@titok/core';
-import { RecordedUniformSource, TitokGenerator, assertPairable, imagenetClassName, resolveClassLabel } from '@titok/generator';
+import { RecordedUniformSource, TitokGenerator, assertPairable, resolveClassLabel } from '@titok/generator';
 import type { GenerateOptions, GenerationOutput } from '@titok/generator';
 import { readCheckpoint } from '@titok/io';
 import { fileSource } from '@titok/io/node';
@@ -12,6 +12,7 @@ import { UsageError, flag, num, str, strs } from '../lib/args.js';
 import { BACKEND_OPTIONS, BACKEND_USAGE, startBackend, stopBackend } from '../lib/backend.js';
 import type { CliIO, Command, ParsedArgs } from '../lib/command.js';
 import { checkWritable, writeImage } from '../lib/image-io.js';
+import { DEFAULT_MODEL_USAGE, defaultModelPart } from '../lib/default-model.js';
 import { createProgressBar, downloadProgress } from '../lib/progress.js';
 
 const DECAYS: readonly GuidanceDecay[] = ['constant', 'linear', 'power-cosine'];
@@ -47,9 +48,9 @@ function samplingOptions(args: ParsedArgs): GenerateOptions {
   return o;
 }
 
-/** `<i>-<label>[-<imagenet name>].png`. */
-function imageName(i: number, label: number, imagenet: boolean): string {
-  const slug = imagenet ? `-${imagenetClassName(label).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}` : '';
+/** `<i>-<label>[-<class name>].png`. */
+function imageName(i: number, label: number, name: string | undefined): string {
+  const slug = name ? `-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}` : '';
   return `${i}-${label}${slug}.png`;
 }
 
@@ -67,9 +68,9 @@ function report(out: GenerationOutput, files: string[], seed: GenerateOptions['s
 
 const command: Command = {
   name: 'generate',
-  summary: 'make images of ImageNet classes with a TiTok generator (MaskGIT sampling) and its tokenizer',
+  summary: 'make images of a class with a TiTok generator (MaskGIT sampling) and its tokenizer',
   usage: `
-Usage: titok generate --generator <src> [--tokenizer <src>] --class <index|name>... [options]
+Usage: titok generate [--generator <src> [--tokenizer <src>]] --class <index|name>... [options]
 
 Samples token sequences for the given classes with the generator and decodes them with the
 tokenizer into PNG images, one per sample, written to --out as <n>-<class>[-<name>].png,
@@ -78,12 +79,15 @@ and settings give the same tokens on every backend. Every setting not given is t
 generator's released default.
 
   --generator <src>        generator: released name (titok-l32-generator, ...), hub repo, URL,
-                           folder or checkpoint (required)
+                           folder or checkpoint; default: ${DEFAULT_MODEL_USAGE}
+                           (classes: t-shirt/top, trouser, pullover, dress, coat, sandal,
+                           shirt, sneaker, bag, ankle boot)
   --tokenizer <src>        the tokenizer it was trained with (titok-l32, ...); without it,
-                           tokens only
+                           tokens only (with the default generator: its own tokenizer)
   --generator-config <f>   the generator's config.json, when it is not beside the weights
   --tokenizer-config <f>   the tokenizer's config.json, when it is not beside the weights
-  --class <index|name>     a class: an index (207) or an ImageNet name ('golden retriever');
+  --class <index|name>     a class: an index (207) or a name, from the model's own class
+                           list when it has one (sneaker), else ImageNet's ('golden retriever');
                            repeat for several (required)
   --count <n>              images per class (default 1)
   --seed <s>               seed of the Philox4x32-10 noise (default 0)
@@ -123,8 +127,8 @@ ${BACKEND_USAGE}
     force: { type: 'boolean' },
   },
   async run(args: ParsedArgs, io: CliIO): Promise<number> {
-    const genSrc = str(args, 'generator');
-    if (!genSrc) throw new UsageError('--generator is required (a generator name, hub repo, URL or local folder)');
+    const bundled = str(args, 'generator') === undefined;
+    const genSrc = str(args, 'generator') ?? defaultModelPart('generator', '--generator');
     const classes = strs(args, 'class');
     if (classes.length === 0) throw new UsageError("give at least one --class (an index such as 207 or an ImageNet name such as 'golden retriever')");
     if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}' (classes go after --class)`);
@@ -132,7 +136,7 @@ ${BACKEND_USAGE}
     const options = samplingOptions(args);
     const noise = str(args, 'noise');
     if (noise && options.seed !== undefined) throw new UsageError('--seed and --noise exclude each other: recorded noise replaces the seeded generator');
-    const tokSrc = str(args, 'tokenizer');
+    const tokSrc = str(args, 'tokenizer') ?? (bundled ? defaultModelPart('tokenizer', '--tokenizer') : undefined);
     const force = flag(args, 'force');
     const outDir = str(args, 'out') ?? '.';
     const json = flag(args, 'json');
@@ -146,8 +150,7 @@ ${BACKEND_USAGE}
         progress_callback: downloadProgress(io.stderr),
         ...(genConfig ? { config: local(io, genConfig) } : {}),
       });
-      const imagenet = generator.numClasses === 1000;
-      const labels = classes.flatMap((c) => new Array<number>(count).fill(resolveClassLabel(c, generator!.numClasses)));
+      const labels = classes.flatMap((c) => new Array<number>(count).fill(resolveClassLabel(c, generator!.numClasses, generator!.config.classNames)));
       if (tokSrc) {
         const tokConfig = str(args, 'tokenizer-config');
         tokenizer = await TiTok.fromPretrained(local(io, tokSrc), {
@@ -160,7 +163,7 @@ ${BACKEND_USAGE}
       const dir = path.resolve(io.cwd, outDir);
       const st = await fsp.stat(dir).catch(() => undefined);
       if (st && !st.isDirectory()) throw new InputError(`--out ${outDir} is a file; give a folder`, { file: outDir });
-      const names = labels.map((y, i) => imageName(i, y, imagenet));
+      const names = labels.map((y, i) => imageName(i, y, generator!.className(y)));
       const files = [...(tokenizer ? names : []), 'tokens.json'].map((f) => path.join(outDir, f));
       if (!st) await fsp.mkdir(dir, { recursive: true });
       await checkWritable(files.slice(0, -1), force, io.cwd);
@@ -186,7 +189,8 @@ ${BACKEND_USAGE}
         images.dispose();
         for (const [i, f] of files.slice(0, -1).entries()) {
           await writeImage(f, { data: bytes.subarray(i * h * w * 3, (i + 1) * h * w * 3), width: w, height: h }, { force, cwd: io.cwd });
-          if (!json) io.stdout.write(`wrote ${f} (${w}x${h}, class ${labels[i]}${imagenet ? ` ${imagenetClassName(labels[i]!)}` : ''})\n`);
+          const name = generator.className(labels[i]!);
+          if (!json) io.stdout.write(`wrote ${f} (${w}x${h}, class ${labels[i]}${name ? ` ${name}` : ''})\n`);
         }
       }
       const tokensFile = files[files.length - 1]!;

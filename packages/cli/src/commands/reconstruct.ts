@@ -13,7 +13,7 @@ const command: Command = {
   name: 'reconstruct',
   summary: 'encode an image and decode it again; prints the tokens and the PSNR',
   usage: `
-Usage: titok reconstruct <image> --model <src> --out <file.png> [--force] [--backend <name>]
+Usage: titok reconstruct <image> [--model <src>] --out <file.png> [--force] [--backend <name>]
 
 Resizes and centre-crops the image to the model's size, encodes it, decodes the tokens and
 writes the result. Prints the tokens (VAE models: their shape; the posterior mean is decoded)

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TiTok } from '@titok/tokenizer';
-import { UsageError, str } from './args.js';
+import { str } from './args.js';
 import type { CliIO, OptionSpec, ParsedArgs } from './command.js';
+import { DEFAULT_MODEL_USAGE, defaultModelPart } from './default-model.js';
 import { downloadProgress } from './progress.js';
 
 /** `--model` and `--config` of the commands that load a tokenizer. */
@@ -13,7 +14,8 @@ export const MODEL_OPTIONS: OptionSpec = {
 
 /** Usage lines for {@link MODEL_OPTIONS}. */
 export const MODEL_USAGE = `  --model <src>      released model name (titok-l32, ...), hub repo, URL, or local folder /
-                     checkpoint (.safetensors, .bin, model.json) (required)
+                     checkpoint (.safetensors, .bin, model.json); default:
+                     ${DEFAULT_MODEL_USAGE} (32x32 images, 32 tokens)
   --config <file>    the model's config.json, when it is not beside the weights`;
 
 function local(io: CliIO, p: string): string {
@@ -21,11 +23,9 @@ function local(io: CliIO, p: string): string {
   return fs.existsSync(full) ? full : p;
 }
 
-/** The `--model` value, checked to be there. */
+/** The `--model` value, or the bundled default model's tokenizer folder when it is not given. */
 export function modelArg(args: ParsedArgs): string {
-  const model = str(args, 'model');
-  if (!model) throw new UsageError('--model is required (a model name, hub repo, URL or local folder)');
-  return model;
+  return str(args, 'model') ?? defaultModelPart('tokenizer', '--model');
 }
 
 /**
