@@ -37,7 +37,7 @@ async function fashionImages(count: number): Promise<TrainingImages> {
   return { count, height: 16, width: 16, channels: 1, pixels };
 }
 
-const OPTIONS: TokenizerTrainingOptions = { seed: 11, steps: 6, batchSize: 4, learningRate: 3e-3, warmupSteps: 1, deadCodeSteps: 2 };
+const OPTIONS: TokenizerTrainingOptions = { seed: 11, steps: 4, batchSize: 4, learningRate: 3e-3, warmupSteps: 1, deadCodeSteps: 2 };
 
 async function weightsOf(t: TokenizerTrainer): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
@@ -59,14 +59,16 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
   });
 
   it('lowers the reconstruction loss on a few Fashion-MNIST images, with no tensor left behind', async () => {
-    const t = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, steps: 30, batchSize: 8 });
+    // Fewer steps on the (slow) cpu backend; the loss halves within them either way.
+    const steps = backend === 'cpu' ? 8 : 14;
+    const t = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, steps, batchSize: 8, learningRate: 1e-2 });
     const first = await t.trainStep();
     const count = tf.memory().numTensors;
     await t.train({ progress_callback: () => expect(tf.memory().numTensors).toBe(count) });
-    const last = t.history.slice(-5).reduce((s, e) => s + e.losses.mse!, 0) / 5;
+    const last = t.history.slice(-2).reduce((s, e) => s + e.losses.mse!, 0) / 2;
     expect(last).toBeLessThan(first.losses.mse! * 0.5);
-    expect(t.history.map((e) => e.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    for (const k of ['loss', 'mse', 'codebook', 'commitment', 'grad_norm', 'codes']) expect(Number.isFinite(t.history[29]!.losses[k])).toBe(true);
+    expect(t.history.map((e) => e.step)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
+    for (const k of ['loss', 'mse', 'codebook', 'commitment', 'grad_norm', 'codes']) expect(Number.isFinite(t.history[steps - 1]!.losses[k])).toBe(true);
     t.dispose();
   });
 
@@ -89,12 +91,12 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
     await straight.train();
     const first = TokenizerTrainer.create(CONFIG, images, OPTIONS);
     let saved: Uint8Array | undefined;
-    await first.train({ until: 3, checkpointEvery: 3, onCheckpoint: async (c) => void (saved = await encodeTrainingCheckpoint(c)) });
+    await first.train({ until: 2, checkpointEvery: 2, onCheckpoint: async (c) => void (saved = await encodeTrainingCheckpoint(c)) });
     first.dispose();
     const ckpt = await decodeTrainingCheckpoint(saved!);
-    expect(ckpt.step).toBe(3);
+    expect(ckpt.step).toBe(2);
     const resumed = TokenizerTrainer.resume(ckpt, images);
-    expect(resumed.step).toBe(3);
+    expect(resumed.step).toBe(2);
     await resumed.train();
     expectSameWeights(await weightsOf(resumed), await weightsOf(straight));
     expect(resumed.history).toEqual(straight.history.map((e, i) => ({ ...e, elapsed: resumed.history[i]!.elapsed })));
