@@ -1,5 +1,11 @@
-/** Timing, memory and row helpers shared by the benchmark jobs. */
+/** Timing, memory and row helpers shared by the benchmark jobs (Node and the browser page). */
 import * as tf from '@tensorflow/tfjs-core';
+
+/** A warning line on stderr (Node) or the console (browser). */
+export function warn(message) {
+  if (typeof process !== 'undefined' && process.stderr?.write) process.stderr.write(`${message}\n`);
+  else console.warn(message);
+}
 
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -7,8 +13,12 @@ export const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** Peak resident set of this process so far, MB. */
-export const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+/** Peak resident set of this process so far, MB (Node); in a browser, the JS heap in use (Chromium). */
+export function peakRssMb() {
+  if (typeof process !== 'undefined' && typeof process.resourceUsage === 'function') return process.resourceUsage().maxRSS / 1024;
+  const mem = globalThis.performance?.memory;
+  return mem ? mem.usedJSHeapSize / 2 ** 20 : null;
+}
 
 /** The wasm heap (the backend's linear memory, which only grows: its peak), MB; undefined off wasm. */
 export function wasmHeapMb() {

@@ -7,8 +7,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { packedAttention } from '@titok/core';
 import { makeRow, timeRuns } from './measure.mjs';
 
-const MM = [1024, 4096, 1024];
-const MM_FLOPS = 2 * MM[0] * MM[1] * MM[2];
+/** The large matrix product: 1024x4096 @ 4096x1024 (`setMatmulShape` for slow software GPUs). */
+let MM = [1024, 4096, 1024];
+let MM_FLOPS = 2 * MM[0] * MM[1] * MM[2];
+
+export function setMatmulShape(shape) {
+  MM = shape;
+  MM_FLOPS = 2 * MM[0] * MM[1] * MM[2];
+}
 
 async function sync(t) {
   await t.data();

@@ -8,7 +8,7 @@ import { generatorFlops, getPreset, tokenizerFlops } from '@titok/core';
 import { TiTok } from '@titok/tokenizer';
 import { TitokGenerator, generateImages } from '@titok/generator';
 import { matmulGflops } from './micro.mjs';
-import { makeRow, median, timeRuns } from './measure.mjs';
+import { makeRow, median, timeRuns, warn } from './measure.mjs';
 
 async function readAndDispose(r) {
   if (r instanceof tf.Tensor) {
@@ -24,7 +24,7 @@ async function readAndDispose(r) {
 
 function checkLeak(before, what) {
   const after = tf.memory().numTensors;
-  if (after !== before) process.stderr.write(`warning: ${what} left ${after - before} tensors\n`);
+  if (after !== before) warn(`warning: ${what} left ${after - before} tensors`);
 }
 
 async function tokenizerRows(ctx, job, preset, rows) {
@@ -85,7 +85,7 @@ async function generatorRows(ctx, job, preset, rows) {
       const estimate = (stepMs.get(n) ?? 0) * c.sampling.numSteps;
       const extra = { steps: c.sampling.numSteps, tokenizer_load_ms: Math.round(tokLoadMs) };
       if (estimate > 3 * ctx.budgetS * 1000) {
-        process.stderr.write(`skipping ${preset.name} generate batch ${n}: about ${Math.round(estimate / 1000)} s a run (--budget-s ${ctx.budgetS})\n`);
+        warn(`skipping ${preset.name} generate batch ${n}: about ${Math.round(estimate / 1000)} s a run (--budget-s ${ctx.budgetS})`);
         continue;
       }
       const fn = async () => {

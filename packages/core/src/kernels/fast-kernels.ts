@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ATTENTION_KERNEL, wasmAttention } from './wasm-attention.js';
 import { GROUP_NORM_KERNEL, wasmGroupNorm } from './wasm-group-norm.js';
-import { LINEAR_KERNEL, wasmLinear } from './wasm-linear.js';
+import { LINEAR_KERNEL, pruneWasmWeightCache, wasmLinear } from './wasm-linear.js';
 import { isTapeOn, wasmInternals } from './wasm-backend.js';
 import type { WasmBackendLike } from './wasm-backend.js';
 
@@ -62,4 +62,13 @@ export function runFastKernel<T extends tf.Tensor>(name: string, inputs: Record<
   if (!canRunFastKernels() || Object.values(inputs).some((t) => t.dtype !== 'float32')) return undefined;
   ensureRegistered(name);
   return tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs) as T;
+}
+
+/**
+ * Frees what titok-js' kernels keep for weights that no longer exist (packed weight copies on
+ * wasm); `TitokLayer.disposeAll` calls it.
+ */
+export function releaseKernelCaches(): void {
+  const w = wasmInternals();
+  if (w) pruneWasmWeightCache(w.backend);
 }

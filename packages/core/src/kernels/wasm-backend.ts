@@ -42,6 +42,8 @@ export interface WasmFuncs {
   softmax: CFunc;
   /** (a, aShape, aRank, b, bShape, bRank, transposeA, transposeB, activation, bias, prelu, leakyAlpha, out). */
   fusedMatMul: CFunc;
+  /** (a, aShape, aRank, b, bShape, bRank, dtype, out): a + b with broadcasting (in place when out is a). */
+  add: CFunc;
 }
 
 const funcs = new WeakMap<object, WasmFuncs>();
@@ -71,6 +73,7 @@ export function wasmInternals(): { backend: WasmBackendLike; f: WasmFuncs } | un
       batchMatMul: w.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']),
       transpose: w.cwrap('Transpose', null, ['number', 'array', 'number', 'number', 'number', 'array', 'number']),
       softmax: w.cwrap('Softmax', null, ['number', 'number', 'number', 'number']),
+      add: w.cwrap('Add', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number']),
       fusedMatMul: w.cwrap('_FusedMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'number']),
     };
     funcs.set(backend, f);

@@ -9,7 +9,7 @@ export type { LinearArgs } from './linear.js';
 export { Gelu, gelu } from './gelu.js';
 export { silu } from './silu.js';
 export { multiHeadAttention, packedAttention } from './attention.js';
-export { transposeWeight2d, matMulWeight } from './weight-layout.js';
+export { linearProduct, matMulWeight } from './linear-product.js';
 export { MultiheadAttention } from './multihead-attention.js';
 export type { MultiheadAttentionArgs } from './multihead-attention.js';
 export { Mlp } from './mlp.js';

@@ -40,9 +40,7 @@ describe('TitokLayer', () => {
       'blocks.0.fc.weight',
       'blocks.0.fc.bias',
     ]);
-    // Linear weights are stored in x out (transposed at load); the checkpoint has out x in
-    expect(b.namedWeights().get('fc.weight')!.shape).toEqual([4, 3]);
-    expect(b.weightEntries().find((e) => e.key === 'fc.weight')!.checkpointShape).toEqual([3, 4]);
+    expect(b.namedWeights().get('fc.weight')!.shape).toEqual([3, 4]);
     expect(b.numParameters()).toBe(4 + 4 + 12 + 3);
     b.disposeAll();
   });

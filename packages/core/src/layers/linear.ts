@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TitokLayer, registerLayer } from './titok-layer.js';
 import type { TitokLayerArgs } from './titok-layer.js';
-import { matMulWeight, transposeWeight2d } from './weight-layout.js';
+import { linearProduct } from './linear-product.js';
 
 export interface LinearArgs extends TitokLayerArgs {
   inFeatures: number;
@@ -11,9 +11,8 @@ export interface LinearArgs extends TitokLayerArgs {
 }
 
 /**
- * PyTorch `nn.Linear` on the last axis: y = x Wᵀ + b. Weights: `weight` (out x in in the
- * checkpoint, stored transposed as in x out at load time so that the product is a plain matrix
- * product with the bias fused, the fast path of every backend), `bias` (out).
+ * PyTorch `nn.Linear` on the last axis: y = x Wᵀ + b. Weights: `weight` (out x in, PyTorch's
+ * layout), `bias` (out).
  */
 export class Linear extends TitokLayer {
   static className = 'TitokLinear';
@@ -28,27 +27,15 @@ export class Linear extends TitokLayer {
     this.inFeatures = args.inFeatures;
     this.outFeatures = args.outFeatures;
     this.hasBias = args.bias ?? true;
-    this.weight = this.param('weight', [this.inFeatures, this.outFeatures], 'glorot', this.inFeatures, { drawTransposed: true });
+    this.weight = this.param('weight', [this.outFeatures, this.inFeatures], 'glorot', this.inFeatures);
     this.bias = this.hasBias ? this.param('bias', [this.outFeatures], 'zeros') : undefined;
-  }
-
-  override checkpointShape(key: string, variableShape: number[]): number[] {
-    return key === 'weight' ? [variableShape[1]!, variableShape[0]!] : variableShape;
-  }
-
-  override transformLoadedParam(key: string, value: tf.Tensor): tf.Tensor {
-    return key === 'weight' ? transposeWeight2d(value) : value;
-  }
-
-  override toCheckpointLayout(key: string, value: tf.Tensor): tf.Tensor {
-    return key === 'weight' ? transposeWeight2d(value) : value;
   }
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const lead = x.shape.slice(0, -1);
       const x2 = tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
-      const y = matMulWeight(x2, this.weight.read() as tf.Tensor2D, this.bias?.read());
+      const y = linearProduct(x2, this.weight.read() as tf.Tensor2D, this.bias?.read());
       return tf.reshape(y, [...lead, this.outFeatures]);
     });
   }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d } from './conv2d.js';
 import { registerLayer } from './titok-layer.js';
 import type { TitokLayerArgs } from './titok-layer.js';
-import { matMulWeight } from './weight-layout.js';
+import { matMulWeight } from './linear-product.js';
 
 export interface PatchEmbedArgs extends TitokLayerArgs {
   /** Image channels (3). */

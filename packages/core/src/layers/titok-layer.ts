@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import { releaseKernelCaches } from '../kernels/fast-kernels.js';
 
 /** Constructor arguments every TiTok layer accepts. */
 export interface TitokLayerArgs {
@@ -82,11 +83,11 @@ const SHARED_ZEROS = {
  * Normal draws with a small seeded generator (mulberry32 and Box-Muller) on the host: tfjs'
  * own randomNormal takes about 0.6 µs a value, a minute for a released model's weights.
  */
-function normalInitializer(stddev: number, seed: number, drawTransposed = false) {
+function normalInitializer(stddev: number, seed: number) {
   return {
     apply(shape: number[]): tf.Tensor {
       const n = shape.reduce((a, b) => a * b, 1);
-      let out = new Float32Array(n);
+      const out = new Float32Array(n);
       // local bindings: some hosts (jest's sandbox) make every `Math.f` lookup slow
       const { imul, sqrt, log, cos, sin, PI } = Math;
       let state = (seed * 0x9e3779b1) >>> 0;
@@ -103,19 +104,12 @@ function normalInitializer(stddev: number, seed: number, drawTransposed = false)
         out[i] = r * cos(a);
         if (i + 1 < n) out[i + 1] = r * sin(a);
       }
-      if (drawTransposed && shape.length === 2) {
-        // drawn in the checkpoint's [cols, rows] order, stored [rows, cols]
-        const [rows, cols] = shape as [number, number];
-        const t = new Float32Array(n);
-        for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) t[r * cols + c] = out[c * rows + r]!;
-        out = t;
-      }
       return tf.tensor(out, shape, 'float32');
     },
   } as unknown as ReturnType<typeof tfl.initializers.zeros>;
 }
 
-function initializer(init: ParamInit, fanIn: number, drawTransposed = false) {
+function initializer(init: ParamInit, fanIn: number) {
   if (init !== 'ones' && paramInit?.zeros) return tf.getBackend() === 'cpu' ? SHARED_ZEROS : tfl.initializers.zeros();
   switch (init) {
     case 'zeros':
@@ -123,9 +117,9 @@ function initializer(init: ParamInit, fanIn: number, drawTransposed = false) {
     case 'ones':
       return tfl.initializers.ones();
     case 'normal':
-      return normalInitializer(0.02, nextSeed(), drawTransposed);
+      return normalInitializer(0.02, nextSeed());
     case 'glorot':
-      return normalInitializer(1 / Math.sqrt(Math.max(1, fanIn)), nextSeed(), drawTransposed);
+      return normalInitializer(1 / Math.sqrt(Math.max(1, fanIn)), nextSeed());
   }
 }
 
@@ -149,19 +143,11 @@ export abstract class TitokLayer extends tfl.layers.Layer {
 
   /**
    * Creates a weight named after its state-dict key suffix (`weight`, `bias`,
-   * `in_proj_weight`, ...). `fanIn` scales the 'glorot' initialiser. `drawTransposed` (2D
-   * weights stored transposed from the checkpoint's layout): random values are drawn in the
-   * checkpoint's order, so a seed gives the same model whatever the stored layout.
+   * `in_proj_weight`, ...). `fanIn` scales the 'glorot' initialiser.
    */
-  protected param(
-    key: string,
-    shape: number[],
-    init: ParamInit = 'zeros',
-    fanIn = shape[shape.length - 1] ?? 1,
-    options: { drawTransposed?: boolean } = {},
-  ): LayerVariable {
+  protected param(key: string, shape: number[], init: ParamInit = 'zeros', fanIn = shape[shape.length - 1] ?? 1): LayerVariable {
     if (this.ownParams.has(key) || this.subLayers.has(key)) throw new Error(`${this.name}: duplicate parameter '${key}'`);
-    const v = this.addWeight(key, shape, 'float32', initializer(init, fanIn, options.drawTransposed), undefined, this.trainable);
+    const v = this.addWeight(key, shape, 'float32', initializer(init, fanIn), undefined, this.trainable);
     this.ownParams.set(key, v);
     return v;
   }
@@ -204,18 +190,6 @@ export abstract class TitokLayer extends tfl.layers.Layer {
     return variableShape;
   }
 
-  /**
-   * A weight's value in the checkpoint's (PyTorch's) layout, by full state-dict key: a new
-   * tensor the caller disposes (weights stored in another layout are converted back).
-   */
-  checkpointValue(key: string): tf.Tensor {
-    const e = this.weightEntries().find((w) => w.key === key);
-    if (!e) throw new Error(`${this.name}: no weight '${key}'`);
-    const value = e.variable.read();
-    const out = e.owner.toCheckpointLayout(e.localKey, value);
-    return out === value ? tf.clone(value) : out;
-  }
-
   /** The sub-layers, keyed by their state-dict path segment. */
   namedChildren(): ReadonlyMap<string, TitokLayer> {
     return this.subLayers;
@@ -242,6 +216,7 @@ export abstract class TitokLayer extends tfl.layers.Layer {
         // already disposed
       }
     }
+    releaseKernelCaches();
   }
 
   /**

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { linearProduct } from './linear-product.js';
 import { Embedding } from './embedding.js';
 import { l2Normalize } from './l2-normalize.js';
 import { TitokLayer, registerLayer } from './titok-layer.js';
@@ -68,7 +69,7 @@ export class VectorQuantizer extends TitokLayer {
     return tf.tidy(() => {
       const zz = tf.sum(tf.square(z2), 1, true);
       const ee = tf.sum(tf.square(codebook), 1);
-      return tf.sub(tf.add(zz, ee), tf.mul(tf.matMul(z2, codebook, false, true), 2)) as tf.Tensor2D;
+      return tf.sub(tf.add(zz, ee), tf.mul(linearProduct(z2, codebook), 2)) as tf.Tensor2D;
     });
   }
 

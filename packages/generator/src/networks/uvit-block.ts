@@ -5,7 +5,7 @@
  * `skip_linear` to [x, skip] concatenated on the feature axis. LayerNorm eps 1e-5.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { LayerNorm, Linear, TitokLayer, gelu, multiHeadAttention, registerLayer } from '@titok/core';
+import { LayerNorm, Linear, TitokLayer, gelu, packedAttention, registerLayer } from '@titok/core';
 import type { Tap } from './generator-network.js';
 
 export interface UVitDims {
@@ -28,8 +28,8 @@ export class UVitAttention extends TitokLayer {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const [q, k, v] = tf.split(this.qkv.forward(x), 3, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
-      return this.proj.forward(multiHeadAttention(q, k, v, this.dims.heads));
+      // q | k | v, heads contiguous in each: the packed layout packedAttention takes
+      return this.proj.forward(packedAttention(this.qkv.forward(x) as tf.Tensor3D, this.dims.heads));
     });
   }
 

@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+/**
+ * The benchmark in Chromium (Debian's /usr/bin/chromium through playwright-core): wasm threaded
+ * SIMD on a cross-origin-isolated page served from 127.0.0.1, and webgpu (SwiftShader here:
+ * software, ~0.25 GFLOP/s, so only micro-benchmarks and small stages by default).
+ *
+ *   npm run bench -- browser [--preset P]... [--stage S]... [--backend wasm|webgpu]...
+ *                            [--batch N]... [--runs N] [--threads N] [--budget-s S] [--json FILE]
+ *
+ * Default: wasm (2 threads: the page reports 2 x threads cores, as tfjs starts half of
+ * navigator.hardwareConcurrency) with titok_s128 encode/decode at batch 1 plus the
+ * micro-benchmarks; webgpu with the micro-benchmarks at a reduced size.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { defaultJobs, microShapes } from './lib/plan.mjs';
+import { printTable } from './lib/table.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const require = createRequire(import.meta.url);
+const FLAGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
+
+const { values } = parseArgs({
+  options: {
+    preset: { type: 'string', multiple: true },
+    stage: { type: 'string', multiple: true },
+    backend: { type: 'string', multiple: true },
+    batch: { type: 'string', multiple: true },
+    runs: { type: 'string', default: '3' },
+    threads: { type: 'string', default: '2' },
+    'budget-s': { type: 'string', default: '120' },
+    json: { type: 'string' },
+  },
+});
+const list = (v) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+const threads = Number(values.threads);
+if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
+  process.stderr.write('bench browser: --threads takes 1..8\n');
+  process.exit(2);
+}
+const backends = list(values.backend).length ? list(values.backend) : ['wasm', 'webgpu'];
+const runs = Number(values.runs);
+const budgetS = Number(values['budget-s']);
+
+async function bundle(outdir) {
+  const esbuild = require('esbuild');
+  const alias = Object.fromEntries(['core', 'io', 'tokenizer', 'generator'].map((p) => [`@titok/${p}`, path.join(ROOT, 'packages', p, 'src', 'index.ts')]));
+  await esbuild.build({
+    entryPoints: { main: path.join(HERE, 'browser/page.mjs') },
+    outdir,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    splitting: true,
+    target: 'chrome120',
+    alias,
+    external: ['node:*', 'module', 'webgpu'],
+    logLevel: 'error',
+  });
+  fs.writeFileSync(path.join(outdir, 'index.html'), '<!DOCTYPE html><meta charset="utf-8"><title>titok-js bench</title><script type="module" src="/main.js"></script>');
+}
+
+function serve(dir) {
+  const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const name = path.basename(url.pathname) || 'index.html';
+    const file = url.pathname.startsWith('/wasm/') ? path.join(wasmDir, name) : path.join(dir, name);
+    if (!fs.existsSync(file)) return res.writeHead(404).end();
+    res.writeHead(200, {
+      'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    });
+    res.end(fs.readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${server.address().port}` })));
+}
+
+function jobsFor(backend) {
+  const presets = list(values.preset);
+  const stages = list(values.stage);
+  const batches = list(values.batch).map(Number);
+  const isDefault = !presets.length && !stages.length;
+  const jobs =
+    backend === 'webgpu' && isDefault
+      ? []
+      : defaultJobs({
+          presets: presets.length ? presets : ['titok_s128'],
+          stages: stages.length ? stages : ['encode', 'decode'],
+          batches: batches.length ? batches : [1],
+          backends: [backend],
+          threads: [String(threads)],
+          runs,
+          budgetS,
+        });
+  const micro = { kind: 'micro', backend, threads, runs, budgetS, micro: microShapes(jobs, backend) };
+  if (backend === 'webgpu') {
+    micro.matmulShape = [256, 1024, 256];
+    micro.micro = { attention: [[65, 768, 12, 2]], conv: false };
+    for (const j of jobs) j.matmulShape = [256, 1024, 256];
+  }
+  return [...jobs, micro];
+}
+
+const { chromium } = require('playwright-core');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'titok-bench-page-'));
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'titok-bench-profile-'));
+let context;
+let server;
+const all = [];
+try {
+  await bundle(dir);
+  const s = await serve(dir);
+  server = s.server;
+  context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
+  // tfjs' wasm pool is capped at hardwareConcurrency / 2
+  await context.addInitScript(`Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => ${2 * threads} })`);
+  printTable([], { header: true });
+  for (const backend of backends) {
+    for (const job of jobsFor(backend)) {
+      // a fresh page per job: its own wasm heap and backend
+      const page = await context.newPage();
+      page.on('console', (m) => m.type() === 'warning' && process.stderr.write(`  [page] ${m.text()}\n`));
+      await page.goto(`${s.base}/index.html`);
+      await page.waitForFunction(() => globalThis.titokBenchReady === true);
+      try {
+        const rows = await page.evaluate((j) => globalThis.titokBench(j), job);
+        printTable(rows, { header: false });
+        all.push(...rows);
+      } catch (e) {
+        process.stderr.write(`  job ${job.preset ?? job.kind} on ${backend} failed: ${String(e?.message ?? e).split('\n')[0]}\n`);
+      }
+      await page.close();
+    }
+  }
+} finally {
+  await context?.close();
+  server?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(profile, { recursive: true, force: true });
+}
+process.stdout.write('\n');
+printTable(all, { header: true });
+if (values.json) {
+  fs.writeFileSync(values.json, `${JSON.stringify(all, null, 1)}\n`);
+  process.stdout.write(`wrote ${all.length} rows to ${values.json}\n`);
+}
