@@ -15,6 +15,7 @@ export {
   canRunFastKernels,
   runFastKernel,
   setWasmWeightCache,
+  setSimdAttentionMaxTokens,
   wasmWeightCacheStats,
   ATTENTION_KERNEL,
   GROUP_NORM_KERNEL,

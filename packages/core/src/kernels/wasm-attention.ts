@@ -11,6 +11,45 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { allocTemp, dropView, freeTemp, heapF32, int32Bytes, makeView } from './wasm-backend.js';
 import type { WasmBackendLike, WasmFuncs } from './wasm-backend.js';
+import type { SimdKernels } from './simd-kernels.js';
+
+/**
+ * Sequences up to this length run in titok-js' SIMD attention (one pass per query, no per-head
+ * products to set up); longer ones through XNNPACK products, which use the thread pool.
+ */
+export let SIMD_ATTENTION_MAX_TOKENS = 192;
+
+/** Sets {@link SIMD_ATTENTION_MAX_TOKENS} (0: always XNNPACK products); returns the previous value. */
+export function setSimdAttentionMaxTokens(n: number): number {
+  const was = SIMD_ATTENTION_MAX_TOKENS;
+  SIMD_ATTENTION_MAX_TOKENS = n;
+  return was;
+}
+
+/**
+ * The SIMD attention: reads q, k, v in place (rows of `stride` floats, q | k | v packed or three
+ * tensors) and writes the heads' contexts side by side into a new N x T x D tensor.
+ */
+export function simdAttention(
+  backend: WasmBackendLike,
+  simd: SimdKernels,
+  parts: { q: number; k: number; v: number; stride: number },
+  n: number,
+  t: number,
+  d: number,
+  numHeads: number,
+): tf.TensorInfo {
+  const dh = d / numHeads;
+  const out = backend.makeOutput([n, t, d], 'float32');
+  const scores = allocTemp(backend, [t + 4]);
+  try {
+    const o = backend.dataIdMap.get(out.dataId).memoryOffset;
+    simd.attention(parts.q, parts.k, parts.v, parts.stride, o, d, n, t, numHeads, dh, Math.fround(1 / Math.sqrt(dh)), scores.offset);
+  } finally {
+    freeTemp(backend, scores);
+  }
+  return out;
+}
 
 /** The kernel's name in tfjs' registry. */
 export const ATTENTION_KERNEL = 'TitokAttention';

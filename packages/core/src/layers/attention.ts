@@ -31,10 +31,13 @@ function checkHeads(d: number, numHeads: number): void {
  * (already projected), head h takes features [h·D/H, (h+1)·D/H). Queries are scaled by
  * 1/sqrt(D/H) before the product, as PyTorch does. Returns N x T x D (heads concatenated,
  * before the output projection). No mask: no TiTok model uses one. On tfjs-backend-wasm
- * (inference) it runs as one fused kernel, see {@link packedAttention}.
+ * (inference) it runs as one fused kernel, see {@link packedAttention} (short sequences read
+ * q, k and v in place).
  */
 export function multiHeadAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, numHeads: number): tf.Tensor3D {
   checkHeads(q.shape[2]!, numHeads);
+  const simd = runFastKernel<tf.Tensor3D>(ATTENTION_KERNEL, { q, k, v }, { numHeads });
+  if (simd) return simd;
   if (canRunFastKernels() && q.shape[1] === k.shape[1]) {
     return tf.tidy(() => packedAttention(tf.concat([q, k, v], 2) as tf.Tensor3D, numHeads));
   }
@@ -45,9 +48,10 @@ export function multiHeadAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, num
  * Self-attention from a packed projection: `qkv` is N x T x 3D, q | k | v on the last axis (the
  * layout of PyTorch's `in_proj_weight` rows and of U-ViT's `qkv` columns). Same result as
  * {@link multiHeadAttention} on the three parts. On tfjs-backend-wasm 4.22, while no gradient is
- * recorded, this is one kernel (`TitokAttention`): a transpose to head-major order, every
- * (image, head) product on XNNPACK over views of that memory, the stock softmax, one transpose
- * back.
+ * recorded, this is one kernel (`TitokAttention`): up to 192 tokens titok-js' SIMD attention,
+ * which reads the projection in place; longer sequences a transpose to head-major order, every
+ * (image, head) product on XNNPACK over views of that memory (threaded), the stock softmax and
+ * one transpose back.
  */
 export function packedAttention(qkv: tf.Tensor3D, numHeads: number): tf.Tensor3D {
   const d = qkv.shape[2] / 3;

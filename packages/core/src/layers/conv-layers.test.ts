@@ -133,9 +133,8 @@ describe.each(['cpu', 'wasm'])('convolution building blocks on %s', (backend) =>
         ['norm1.weight', 'norm1.bias', 'conv1.weight', 'norm2.weight', 'norm2.bias', 'conv2.weight', ...(out !== 32 ? ['nin_shortcut.weight'] : [])],
       );
       const [y, want] = tf.tidy(() => {
-        const silu = (t: tf.Tensor) => tf.mul(t, tf.sigmoid(t));
-        let h = block.conv1.forward(silu(block.norm1.forward(x)));
-        h = block.conv2.forward(silu(block.norm2.forward(h)));
+        let h = block.conv1.forward(block.norm1.forwardSilu(x));
+        h = block.conv2.forward(block.norm2.forwardSilu(h));
         return [block.forward(x).dataSync(), tf.add(h, out !== 32 ? block.ninShortcut!.forward(h) : x).dataSync()];
       });
       expect(Array.from(y!)).toEqual(Array.from(want!));

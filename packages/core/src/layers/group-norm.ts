@@ -3,6 +3,7 @@ import { ConfigError } from '../errors/index.js';
 import { TitokLayer, registerLayer } from './titok-layer.js';
 import type { TitokLayerArgs } from './titok-layer.js';
 import { runFastKernel } from '../kernels/fast-kernels.js';
+import { silu } from './silu.js';
 import { GROUP_NORM_KERNEL } from '../kernels/wasm-group-norm.js';
 
 export interface GroupNormArgs extends TitokLayerArgs {
@@ -40,8 +41,15 @@ export class GroupNorm extends TitokLayer {
     this.bias = this.param('bias', [this.numChannels], 'zeros');
   }
 
+  /** GroupNorm then SiLU, as MaskGIT-VQGAN's residual blocks apply them (one fused kernel on wasm). */
+  forwardSilu(x: tf.Tensor): tf.Tensor {
+    const fast = runFastKernel(GROUP_NORM_KERNEL, { x, gamma: this.weight.read(), beta: this.bias.read() }, { numGroups: this.numGroups, eps: this.eps, silu: true });
+    if (fast) return fast;
+    return tf.tidy(() => silu(this.forward(x)));
+  }
+
   forward(x: tf.Tensor): tf.Tensor {
-    const fast = runFastKernel(GROUP_NORM_KERNEL, { x, gamma: this.weight.read(), beta: this.bias.read() }, { numGroups: this.numGroups, eps: this.eps });
+    const fast = runFastKernel(GROUP_NORM_KERNEL, { x, gamma: this.weight.read(), beta: this.bias.read() }, { numGroups: this.numGroups, eps: this.eps, silu: false });
     if (fast) return fast;
     return tf.tidy(() => {
       const n = x.shape[0]!;

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TitokLayer, registerLayer } from './titok-layer.js';
 import type { TitokLayerArgs } from './titok-layer.js';
+import { runFastKernel } from '../kernels/fast-kernels.js';
+import { LAYER_NORM_KERNEL } from '../kernels/wasm-elementwise.js';
 
 export interface LayerNormArgs extends TitokLayerArgs {
   /** Normalised (last) dimension. */
@@ -11,7 +13,8 @@ export interface LayerNormArgs extends TitokLayerArgs {
 
 /**
  * PyTorch `nn.LayerNorm` over the last axis: (x - mean) / sqrt(var + eps) * weight + bias,
- * with the biased variance. Weights: `weight`, `bias` (dim).
+ * with the biased variance. Weights: `weight`, `bias` (dim). On tfjs-backend-wasm (inference)
+ * it is one SIMD kernel (two passes over each row).
  */
 export class LayerNorm extends TitokLayer {
   static className = 'TitokLayerNorm';
@@ -29,6 +32,8 @@ export class LayerNorm extends TitokLayer {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
+    const fast = runFastKernel(LAYER_NORM_KERNEL, { x, gamma: this.weight.read(), beta: this.bias.read() }, { eps: this.eps });
+    if (fast) return fast;
     return tf.tidy(() => {
       const axis = x.rank - 1;
       const { mean, variance } = tf.moments(x, axis, true);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d } from './conv2d.js';
 import { GroupNorm } from './group-norm.js';
-import { silu } from './silu.js';
 import { TitokLayer, registerLayer } from './titok-layer.js';
 import type { TitokLayerArgs } from './titok-layer.js';
 
@@ -44,8 +43,8 @@ export class ResnetBlock extends TitokLayer {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      let h = this.conv1.forward(silu(this.norm1.forward(x)));
-      h = this.conv2.forward(silu(this.norm2.forward(h)));
+      let h = this.conv1.forward(this.norm1.forwardSilu(x));
+      h = this.conv2.forward(this.norm2.forwardSilu(h));
       return tf.add(h, this.ninShortcut ? this.ninShortcut.forward(h) : x);
     });
   }
