@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CancelledError, InputError } from '../errors/index.js';
-import type { TitokLayer } from '../layers/titok-layer.js';
+import type { TitokLayer, WeightEntry } from '../layers/titok-layer.js';
 import { AdamW } from './adamw.js';
 import type { AdamWOptions } from './adamw.js';
 import { optimizerState, optimizerTensors, prefixed, restoreWeights, snapshotWeights, unprefixed } from './checkpoint.js';
@@ -167,7 +167,7 @@ export abstract class Trainer<O extends TrainerOptions = TrainerOptions> {
   async checkpoint(config: Record<string, unknown> = this.configJson()): Promise<TrainingCheckpoint> {
     const tensors = new Map<string, HostTensor>([
       ...prefixed('model.', await snapshotWeights(this.network)),
-      ...optimizerTensors(await this.optimizer.state(), this.params),
+      ...(await optimizerTensors(await this.optimizer.state(), this.entries())),
       ...prefixed('extra.', this.extraState()),
     ]);
     return {
@@ -193,18 +193,22 @@ export abstract class Trainer<O extends TrainerOptions = TrainerOptions> {
    *
    * @throws InputError when the checkpoint is for something else
    */
-  protected restore(ckpt: TrainingCheckpoint): void {
+  protected async restore(ckpt: TrainingCheckpoint): Promise<void> {
     if (ckpt.format !== 'titok-training-checkpoint' || ckpt.kind !== this.kind) {
       throw new InputError(`not a ${this.kind} training checkpoint (format ${ckpt.format}, kind ${ckpt.kind})`);
     }
     restoreWeights(this.network, unprefixed('model.', ckpt.tensors));
-    this.optimizer.setState(optimizerState(ckpt.optimizer.step, ckpt.tensors), this.params);
+    this.optimizer.setState(await optimizerState(ckpt.optimizer.step, ckpt.tensors, this.entries()), this.params);
     if (ckpt.rng.seed !== this.rng.seed) throw new InputError(`checkpoint seed ${ckpt.rng.seed} differs from the trainer's ${this.rng.seed}`);
     this.rng = TrainingRng.fromState(ckpt.rng);
     this.steps = ckpt.step;
     this.elapsedBefore = ckpt.elapsed;
     this.history.splice(0, this.history.length, ...ckpt.history);
     this.restoreExtra(unprefixed('extra.', ckpt.tensors));
+  }
+
+  private entries(): Map<string, WeightEntry> {
+    return new Map(this.network.weightEntries().map((e) => [e.key, e]));
   }
 
   /** Frees the optimiser state (the network belongs to the caller). */

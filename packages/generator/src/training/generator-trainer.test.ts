@@ -94,7 +94,7 @@ describe.each(['cpu', 'wasm'] as BackendName[])('GeneratorTrainer on %s', (backe
     const part = GeneratorTrainer.create(CONFIG, data, OPTIONS);
     await part.train({ until: 4 });
     const ckpt = await decodeTrainingCheckpoint(await encodeTrainingCheckpoint(await part.checkpoint()));
-    const resumed = GeneratorTrainer.resume(ckpt, data);
+    const resumed = await GeneratorTrainer.resume(ckpt, data);
     await resumed.train();
     expect(same(await weightsOf(straight), await weightsOf(resumed))).toBe(true);
     expect(resumed.history.map((e) => e.losses)).toEqual(straight.history.map((e) => e.losses));

@@ -70,9 +70,9 @@ export class GeneratorTrainer extends Trainer<Resolved> {
   }
 
   /** Continues a run from its checkpoint, with the same data (optionally more `steps`). */
-  static resume(checkpoint: TrainingCheckpoint, data: TokenTrainingData, overrides: Partial<Pick<TrainerOptions, 'steps'>> = {}): GeneratorTrainer {
+  static async resume(checkpoint: TrainingCheckpoint, data: TokenTrainingData, overrides: Partial<Pick<TrainerOptions, 'steps'>> = {}): Promise<GeneratorTrainer> {
     const t = new GeneratorTrainer(checkpoint.config, data, { ...(checkpoint.settings as unknown as GeneratorTrainingOptions), ...overrides });
-    t.restore(checkpoint);
+    await t.restore(checkpoint);
     return t;
   }
 

@@ -95,7 +95,13 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
     first.dispose();
     const ckpt = await decodeTrainingCheckpoint(saved!);
     expect(ckpt.step).toBe(2);
-    const resumed = TokenizerTrainer.resume(ckpt, images);
+    // Weights and moments are kept in PyTorch's layout, whatever layout the layers use inside.
+    for (const prefix of ['model.', 'adam.m.', 'adam.v.']) {
+      expect(ckpt.tensors.get(`${prefix}encoder.transformer.0.attn.in_proj_weight`)!.shape).toEqual([48, 16]);
+      expect(ckpt.tensors.get(`${prefix}encoder.patch_embed.weight`)!.shape).toEqual([16, 3, 4, 4]);
+      expect(ckpt.tensors.get(`${prefix}decoder.decoder_embed.weight`)!.shape).toEqual([16, 4]);
+    }
+    const resumed = await TokenizerTrainer.resume(ckpt, images);
     expect(resumed.step).toBe(2);
     await resumed.train();
     expectSameWeights(await weightsOf(resumed), await weightsOf(straight));

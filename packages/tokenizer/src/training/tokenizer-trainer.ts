@@ -69,9 +69,9 @@ export class TokenizerTrainer extends Trainer<Resolved> {
    *
    * @throws InputError for a checkpoint of something else
    */
-  static resume(checkpoint: TrainingCheckpoint, images: TrainingImages, overrides: Partial<Pick<TrainerOptions, 'steps'>> = {}): TokenizerTrainer {
+  static async resume(checkpoint: TrainingCheckpoint, images: TrainingImages, overrides: Partial<Pick<TrainerOptions, 'steps'>> = {}): Promise<TokenizerTrainer> {
     const t = new TokenizerTrainer(checkpoint.config, images, { ...(checkpoint.settings as unknown as TokenizerTrainingOptions), ...overrides });
-    t.restore(checkpoint);
+    await t.restore(checkpoint);
     return t;
   }
 

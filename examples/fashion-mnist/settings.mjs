@@ -1,0 +1,97 @@
+/**
+ * The Fashion-MNIST model: its config.json files (what the loaders parse) and the training
+ * settings. Every script of this folder reads them from here.
+ */
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FASHION_MNIST_CLASSES } from '@titok/io';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const PATHS = {
+  /** Checkpoints, logs and token caches (not committed). */
+  work: path.join(REPO, 'artifacts/fashion-mnist'),
+  /** The shipped default model of the CLI and the playground (committed). */
+  models: path.join(REPO, 'packages/cli/models/fashion-mnist'),
+  /** Figures for the docs (committed). */
+  figures: path.join(REPO, 'apps/docs/public/fashion-mnist'),
+  /** Numbers of the last training and evaluation (committed). */
+  results: path.join(REPO, 'examples/fashion-mnist/results'),
+};
+
+/** The tokenizer: 32x32 images, 32 tokens from a 1024-entry l2-normalised codebook, direct-RGB decoder. */
+export const TOKENIZER_CONFIG = {
+  experiment: { output_dir: 'titok_fashion_mnist', note: 'Trained from scratch with titok-js on Fashion-MNIST (examples/fashion-mnist).' },
+  model: {
+    vq_model: {
+      codebook_size: 1024,
+      token_size: 16,
+      use_l2_norm: true,
+      commitment_cost: 0.25,
+      vit_enc_model_size: 'tiny',
+      vit_dec_model_size: 'tiny',
+      vit_enc_patch_size: 8,
+      vit_dec_patch_size: 4,
+      num_latent_tokens: 32,
+      finetune_decoder: false,
+      is_legacy: false,
+    },
+  },
+  dataset: { preprocessing: { crop_size: 32 } },
+  tiny: {
+    note: 'Sizes of this small model; they replace the size-name table (small/base/large).',
+    encoder: { width: 64, num_layers: 2, num_heads: 4 },
+    decoder: { width: 96, num_layers: 3, num_heads: 4 },
+    mlp_ratio: 4.0,
+  },
+};
+
+/** The generator: a small BERT over the tokenizer's 32 tokens, 10 classes with their names. */
+export const GENERATOR_CONFIG = {
+  experiment: { output_dir: 'generator_fashion_mnist', note: 'Trained with titok-js on the Fashion-MNIST tokens of titok_fashion_mnist.' },
+  model: {
+    vq_model: { ...TOKENIZER_CONFIG.model.vq_model },
+    generator: {
+      model_type: 'ViT',
+      hidden_size: 96,
+      num_hidden_layers: 3,
+      num_attention_heads: 4,
+      intermediate_size: 384,
+      dropout: 0.0,
+      attn_drop: 0.0,
+      num_steps: 8,
+      class_label_dropout: 0.1,
+      image_seq_len: '${model.vq_model.num_latent_tokens}',
+      condition_num_classes: 10,
+      class_names: [...FASHION_MNIST_CLASSES],
+      randomize_temperature: 2.0,
+      guidance_scale: 2.0,
+      guidance_decay: 'linear',
+    },
+  },
+  dataset: { preprocessing: { crop_size: 32 } },
+  tiny: { ...TOKENIZER_CONFIG.tiny },
+};
+
+/** Training settings (steps, batch, learning rate), seeds included. */
+export const TRAINING = {
+  tokenizer: { seed: 1, steps: 1600, batchSize: 32, learningRate: 3e-3, warmupSteps: 100, minLrScale: 0.05, deadCodeSteps: 50 },
+  generator: { seed: 2, steps: 2000, batchSize: 32, learningRate: 2e-3, warmupSteps: 100, minLrScale: 0.05, classDropout: 0.1, labelSmoothing: 0.1 },
+  classifier: { seed: 3, epochs: 2, batchSize: 64 },
+  /** Steps between checkpoints. */
+  checkpointEvery: 100,
+};
+
+/**
+ * FASHION_MNIST_SMOKE=<dir>: a few steps of everything, written under <dir> instead of the
+ * repository, to check the whole pipeline in a minute.
+ */
+const smoke = process.env.FASHION_MNIST_SMOKE;
+if (smoke) {
+  const dir = path.resolve(smoke);
+  Object.assign(PATHS, { work: path.join(dir, 'work'), models: path.join(dir, 'models'), figures: path.join(dir, 'figures'), results: path.join(dir, 'results') });
+  Object.assign(TRAINING.tokenizer, { steps: 6, warmupSteps: 2 });
+  Object.assign(TRAINING.generator, { steps: 6, warmupSteps: 2 });
+  Object.assign(TRAINING.classifier, { epochs: 1, limit: 640 });
+  TRAINING.checkpointEvery = 4;
+}

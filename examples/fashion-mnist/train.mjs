@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+/**
+ * Trains the Fashion-MNIST tokenizer, then the generator on its tokens, then the evaluation
+ * classifier; exports the tokenizer and generator in the tfjs format to
+ * packages/cli/models/fashion-mnist/ (the CLI's and the playground's default model).
+ *
+ *   node examples/fashion-mnist/train.mjs [--stage tokenizer|generator|classifier|all]
+ *                                          [--backend wasm|cpu] [--fresh] [--dtype float16|float32]
+ *
+ * Each stage checkpoints every TRAINING.checkpointEvery steps to artifacts/fashion-mnist/ and
+ * resumes from there when started again (--fresh starts over); a resumed run gives the same
+ * weights as an uninterrupted one. Wall and CPU times go to examples/fashion-mnist/results/.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend, useFastKernels } from '@titok/core';
+import { GeneratorTrainer } from '@titok/generator';
+import { loadFashionMnist, loadTrainingCheckpoint, saveTrainingCheckpoint } from '@titok/io/node';
+import { TiTok, TokenizerTrainer } from '@titok/tokenizer';
+import { trainClassifier } from './lib/classifier.mjs';
+import { exportModel, saveClassifier, stageTimer, writeJson, writeSampleImages } from './lib/stages.mjs';
+import { GENERATOR_CONFIG, PATHS, TOKENIZER_CONFIG, TRAINING } from './settings.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    stage: { type: 'string', default: 'all' },
+    backend: { type: 'string', default: 'wasm' },
+    fresh: { type: 'boolean', default: false },
+    dtype: { type: 'string', default: 'float16' },
+  },
+});
+const stages = opts.stage === 'all' ? ['tokenizer', 'generator', 'classifier'] : opts.stage.split(',');
+await selectBackend({ backend: opts.backend });
+fs.mkdirSync(PATHS.work, { recursive: true });
+const log = (s) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
+const fmt = (e) => Object.entries(e.losses).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ');
+
+/** Runs a trainer to the end with checkpoints, resuming from `file` when it exists. */
+async function run(name, file, create, resume) {
+  const ckptFile = path.join(PATHS.work, file);
+  let trainer;
+  if (!opts.fresh && fs.existsSync(ckptFile)) {
+    trainer = await resume(await loadTrainingCheckpoint(ckptFile));
+    log(`${name}: resuming at step ${trainer.step}`);
+  } else {
+    trainer = create();
+    log(`${name}: ${trainer.network.numParameters()} parameters, ${trainer.options.steps} steps of ${trainer.options.batchSize}`);
+  }
+  const timer = stageTimer();
+  await trainer.train({
+    checkpointEvery: TRAINING.checkpointEvery,
+    onCheckpoint: (c) => saveTrainingCheckpoint(ckptFile, c),
+    progress_callback: (e) => {
+      if (e.step % 50 === 0 || e.step === trainer.options.steps) log(`${name} ${e.step}/${trainer.options.steps}: ${fmt(e)} (${e.elapsed.toFixed(0)} s)`);
+    },
+  });
+  const times = timer.stop();
+  return { trainer, times };
+}
+
+const results = fs.existsSync(path.join(PATHS.results, 'training.json')) ? JSON.parse(fs.readFileSync(path.join(PATHS.results, 'training.json'), 'utf8')) : {};
+results.backend = tf.getBackend();
+
+if (stages.includes('tokenizer')) {
+  const train = await loadFashionMnist('train');
+  const images = { ...train, channels: 1 };
+  const { trainer, times } = await run(
+    'tokenizer',
+    'tokenizer.ckpt',
+    () => TokenizerTrainer.create(TOKENIZER_CONFIG, images, TRAINING.tokenizer),
+    (c) => TokenizerTrainer.resume(c, images),
+  );
+  const out = path.join(PATHS.models, 'tokenizer');
+  const bytes = await exportModel(trainer.model, TOKENIZER_CONFIG, out, opts.dtype);
+  log(`tokenizer: wrote ${out} (${(bytes / 1e6).toFixed(2)} MB, ${opts.dtype})`);
+  await writeSampleImages(await loadFashionMnist('test'), GENERATOR_CONFIG.model.generator.class_names, path.join(PATHS.models, 'samples'));
+  results.tokenizer = { settings: TRAINING.tokenizer, parameters: trainer.model.numParameters(), trainingSeconds: trainer.history.at(-1).elapsed, thisRun: times, bytes, dtype: opts.dtype, history: thin(trainer.history) };
+  trainer.dispose();
+  writeJson(path.join(PATHS.results, 'training.json'), results);
+}
+
+if (stages.includes('generator')) {
+  const train = await loadFashionMnist('train');
+  const data = await trainingTokens(train);
+  const { trainer, times } = await run(
+    'generator',
+    'generator.ckpt',
+    () => GeneratorTrainer.create(GENERATOR_CONFIG, data, TRAINING.generator),
+    (c) => GeneratorTrainer.resume(c, data),
+  );
+  const out = path.join(PATHS.models, 'generator');
+  const bytes = await exportModel(trainer.network, GENERATOR_CONFIG, out, opts.dtype);
+  log(`generator: wrote ${out} (${(bytes / 1e6).toFixed(2)} MB, ${opts.dtype})`);
+  results.generator = { settings: TRAINING.generator, parameters: trainer.network.numParameters(), trainingSeconds: trainer.history.at(-1).elapsed, thisRun: times, bytes, dtype: opts.dtype, history: thin(trainer.history) };
+  trainer.dispose();
+  writeJson(path.join(PATHS.results, 'training.json'), results);
+}
+
+if (stages.includes('classifier')) {
+  const train = await loadFashionMnist('train');
+  const timer = stageTimer();
+  const { seed, epochs, batchSize, limit } = TRAINING.classifier;
+  const model = await trainClassifier(limit ? { ...train, count: limit } : train, {
+    seed, epochs, batchSize,
+    onProgress: (epoch, step, loss) => step % 200 === 0 && log(`classifier epoch ${epoch + 1}/${epochs} step ${step}: loss ${loss.toFixed(4)}`),
+  });
+  await saveClassifier(model, path.join(PATHS.work, 'classifier'));
+  results.classifier = { settings: TRAINING.classifier, thisRun: timer.stop() };
+  writeJson(path.join(PATHS.results, 'training.json'), results);
+  log(`classifier: saved to ${path.join(PATHS.work, 'classifier')}`);
+}
+
+/**
+ * The training set's token ids under the exported tokenizer (the weights that ship, float16
+ * included), cached in artifacts/ next to a hash of the tokenizer's weights.
+ */
+async function trainingTokens(train) {
+  const dir = path.join(PATHS.models, 'tokenizer');
+  const stamp = fs.readFileSync(path.join(dir, 'model.json'), 'utf8').length + ':' + fs.statSync(path.join(dir, 'model.json')).mtimeMs;
+  const cache = path.join(PATHS.work, 'train-tokens.bin');
+  const L = TOKENIZER_CONFIG.model.vq_model.num_latent_tokens;
+  if (fs.existsSync(cache) && fs.existsSync(`${cache}.stamp`) && fs.readFileSync(`${cache}.stamp`, 'utf8') === stamp) {
+    const b = fs.readFileSync(cache);
+    return { count: train.count, seqLen: L, ids: new Int32Array(b.buffer, b.byteOffset, b.byteLength / 4), labels: train.labels };
+  }
+  const titok = await TiTok.fromPretrained(dir, { parts: 'encoder' });
+  // Stock ops with the training kernels' batched products: faster here than the fused attention.
+  const fast = useFastKernels(false);
+  const ids = new Int32Array(train.count * L);
+  const timer = stageTimer();
+  for (let s = 0; s < train.count; s += 500) {
+    const n = Math.min(500, train.count - s);
+    const batch = tf.tidy(() => tf.div(tf.tile(tf.tensor4d(train.pixels.subarray(s * 1024, (s + n) * 1024), [n, 32, 32, 1], 'int32'), [1, 1, 1, 3]), 255));
+    const enc = await titok.encode(batch);
+    ids.set(await enc.data(), s * L);
+    tf.dispose([batch, enc]);
+  }
+  titok.dispose();
+  useFastKernels(fast);
+  fs.writeFileSync(cache, Buffer.from(ids.buffer));
+  fs.writeFileSync(`${cache}.stamp`, stamp);
+  log(`tokens: encoded ${train.count} training images in ${timer.stop().wallSeconds.toFixed(0)} s`);
+  return { count: train.count, seqLen: L, ids, labels: train.labels };
+}
+
+/** Every 10th log entry (and the last), rounded, for the committed results and the plots. */
+function thin(history) {
+  return history
+    .filter((e, i) => e.step % 10 === 0 || i === history.length - 1)
+    .map((e) => ({ step: e.step, lr: +e.lr.toPrecision(4), elapsed: +e.elapsed.toFixed(1), losses: Object.fromEntries(Object.entries(e.losses).map(([k, v]) => [k, +v.toPrecision(5)])) }));
+}
