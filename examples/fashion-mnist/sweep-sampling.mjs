@@ -4,7 +4,7 @@
  * temperature), to choose its defaults (model.generator.guidance_scale, randomize_temperature).
  * Needs the classifier of train.mjs.
  *
- *   node examples/fashion-mnist/sweep-sampling.mjs [--per-class 20] [--guidance 1,2,3] [--temperature 1,2,4]
+ *   node examples/fashion-mnist/sweep-sampling.mjs [--per-class 20] [--guidance 0,1,2,4] [--temperature 1,2,4]
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ import { PATHS } from './settings.mjs';
 const { values: opts } = parseArgs({
   options: {
     'per-class': { type: 'string', default: '20' },
-    guidance: { type: 'string', default: '1,2,3' },
+    guidance: { type: 'string', default: '0,1,2,4' },
     temperature: { type: 'string', default: '1,2,4' },
     decay: { type: 'string', default: 'linear' },
     steps: { type: 'string', default: '8' },

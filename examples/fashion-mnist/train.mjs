@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend, useFastKernels } from '@titok/core';
+import { selectBackend } from '@titok/core';
 import { GeneratorTrainer } from '@titok/generator';
 import { loadFashionMnist, loadTrainingCheckpoint, saveTrainingCheckpoint } from '@titok/io/node';
 import { TiTok, TokenizerTrainer } from '@titok/tokenizer';
@@ -126,8 +126,6 @@ async function trainingTokens(train) {
     return { count: train.count, seqLen: L, ids: new Int32Array(b.buffer, b.byteOffset, b.byteLength / 4), labels: train.labels };
   }
   const titok = await TiTok.fromPretrained(dir, { parts: 'encoder' });
-  // Stock ops with the training kernels' batched products: faster here than the fused attention.
-  const fast = useFastKernels(false);
   const ids = new Int32Array(train.count * L);
   const timer = stageTimer();
   for (let s = 0; s < train.count; s += 500) {
@@ -138,10 +136,10 @@ async function trainingTokens(train) {
     tf.dispose([batch, enc]);
   }
   titok.dispose();
-  useFastKernels(fast);
   fs.writeFileSync(cache, Buffer.from(ids.buffer));
   fs.writeFileSync(`${cache}.stamp`, stamp);
-  log(`tokens: encoded ${train.count} training images in ${timer.stop().wallSeconds.toFixed(0)} s`);
+  results.tokens = { images: train.count, thisRun: timer.stop() };
+  log(`tokens: encoded ${train.count} training images in ${results.tokens.thisRun.wallSeconds.toFixed(0)} s`);
   return { count: train.count, seqLen: L, ids, labels: train.labels };
 }
 

@@ -20,6 +20,7 @@ const guide = [
   { text: 'Generation', link: '/guide/generation' },
   { text: 'Model zoo', link: '/guide/model-zoo' },
   { text: 'The titok CLI', link: '/guide/cli' },
+  { text: 'Training in JavaScript', link: '/guide/training' },
 ];
 
 export default defineConfig({
