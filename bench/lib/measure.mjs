@@ -32,7 +32,7 @@ export function wasmHeapMb() {
  * tf.profile (warm-up: XNNPACK packs weights, shaders compile; gives tfjs' peak bytes), then
  * `runs` times, fewer when one run takes long (`budgetS` seconds per row in all).
  */
-export async function timeRuns(fn, runs, budgetS) {
+export async function timeRuns(fn, runs, budgetS, matmul) {
   const t0 = performance.now();
   let peakBytes = 0;
   const prof = await tf.profile(async () => {
@@ -42,18 +42,23 @@ export async function timeRuns(fn, runs, budgetS) {
   const firstMs = performance.now() - t0;
   const n = Math.max(1, Math.min(runs, Math.floor((budgetS * 1000) / Math.max(firstMs, 1))));
   const times = [];
+  const matmulSamples = [];
   for (let i = 0; i < n; i++) {
+    // the backend's best case right before each run: the machine is shared, its speed drifts
+    if (matmul) matmulSamples.push(await matmul());
     const s = performance.now();
     await fn();
     times.push(performance.now() - s);
   }
-  return { times, firstMs, peakBytes };
+  if (matmul) matmulSamples.push(await matmul());
+  return { times, firstMs, peakBytes, matmulSamples };
 }
 
 /** One result row. `flopsPerImage` from the analytic counters; `ctx` carries the job's matmul samples. */
-export function makeRow(ctx, { preset, stage, batch, times, firstMs, peakBytes, flopsPerImage, loadMs, extra = {} }) {
+export function makeRow(ctx, { preset, stage, batch, times, firstMs, peakBytes, flopsPerImage, loadMs, buildMs, matmulSamples, extra = {} }) {
   const med = median(times);
-  const mm = median(ctx.matmulSamples);
+  // the row's own matmul samples (taken between its runs) when there are some, else the job's
+  const mm = median(matmulSamples?.length ? matmulSamples : ctx.matmulSamples);
   const gflops = flopsPerImage ? (flopsPerImage * batch) / med / 1e6 : null;
   return {
     preset,
@@ -77,6 +82,8 @@ export function makeRow(ctx, { preset, stage, batch, times, firstMs, peakBytes, 
     backend_peak_mb: peakBytes === undefined ? null : round(peakBytes / 2 ** 20),
     wasm_heap_mb: wasmHeapMb() === undefined ? null : round(wasmHeapMb()),
     load_ms: loadMs === undefined ? null : round(loadMs),
+    build_ms: buildMs === undefined ? null : round(buildMs),
+    matmul_gflops_job: round(median(ctx.matmulSamples)),
     ...extra,
   };
 }

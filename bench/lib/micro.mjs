@@ -39,6 +39,24 @@ export async function matmulGflops(runs) {
   }
 }
 
+/**
+ * One large product on demand, for sampling the backend's speed between a row's runs: returns
+ * `sample()` (GFLOP/s of one product) and `dispose()`.
+ */
+export async function matmulProbe() {
+  const a = tf.randomUniform([MM[0], MM[1]], -1, 1, 'float32', 1);
+  const b = tf.randomUniform([MM[1], MM[2]], -1, 1, 'float32', 2);
+  await sync(tf.matMul(a, b));
+  return {
+    async sample() {
+      const t0 = performance.now();
+      await sync(tf.matMul(a, b));
+      return MM_FLOPS / (performance.now() - t0) / 1e6;
+    },
+    dispose: () => tf.dispose([a, b]),
+  };
+}
+
 /** Emits the micro rows: matmul, attention at each [T, D, heads, n], conv3x3. */
 export async function microRows(ctx, micro = {}) {
   const rows = [];

@@ -43,8 +43,14 @@ export class ResnetBlock extends TitokLayer {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      let h = this.conv1.forward(this.norm1.forwardSilu(x));
-      h = this.conv2.forward(this.norm2.forwardSilu(h));
+      // intermediates are freed as soon as they are used: at 256x256x128 each is 32 MB an image
+      const a = this.norm1.forwardSilu(x);
+      const h1 = this.conv1.forward(a);
+      a.dispose();
+      const b = this.norm2.forwardSilu(h1);
+      h1.dispose();
+      const h = this.conv2.forward(b);
+      b.dispose();
       return tf.add(h, this.ninShortcut ? this.ninShortcut.forward(h) : x);
     });
   }

@@ -53,15 +53,19 @@ export class VqganDecoder extends TitokLayer {
   /** Records `conv_in.out`, `mid.{j}.out`, `up.{i}.*`, `norm_out.out`, `conv_out.out` and `out`. */
   run(z: tf.Tensor4D, trace: Tracer = Tracer.none): tf.Tensor4D {
     return tf.tidy(() => {
+      // each map is freed once the next exists (trace hooks read or copy during their call)
       let h = trace.record('conv_in.out', this.convIn.forward(z) as tf.Tensor4D);
-      this.mid.forEach((block, j) => {
-        h = trace.record(`mid.${j}.out`, block.forward(h) as tf.Tensor4D);
-      });
-      for (let i = this.up.length - 1; i >= 0; i--) {
-        h = trace.record(`up.${i}.out`, this.up[i]!.run(h, trace.scope(`up.${i}`)));
-      }
+      const step = (next: tf.Tensor4D) => {
+        if (next !== h) h.dispose();
+        h = next;
+      };
+      this.mid.forEach((block, j) => step(trace.record(`mid.${j}.out`, block.forward(h) as tf.Tensor4D)));
+      for (let i = this.up.length - 1; i >= 0; i--) step(trace.record(`up.${i}.out`, this.up[i]!.run(h, trace.scope(`up.${i}`))));
       const normed = trace.record('norm_out.out', this.normOut.forward(h));
-      return trace.record('out', trace.record('conv_out.out', this.convOut.forward(silu(normed)) as tf.Tensor4D));
+      h.dispose();
+      const act = silu(normed);
+      normed.dispose();
+      return trace.record('out', trace.record('conv_out.out', this.convOut.forward(act) as tf.Tensor4D));
     });
   }
 

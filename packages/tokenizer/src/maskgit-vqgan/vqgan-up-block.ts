@@ -37,11 +37,18 @@ export class VqganUpBlock extends TitokLayer {
   /** NHWC in, NHWC out; records `block.{j}.out`. */
   run(x: tf.Tensor4D, trace: Tracer = Tracer.none): tf.Tensor4D {
     return tf.tidy(() => {
+      // each intermediate is freed once the next one exists (a trace hook reads or copies
+      // what it keeps during its call): only two maps of a level are alive at a time
       let h: tf.Tensor4D = x;
       this.block.forEach((b, j) => {
-        h = trace.record(`block.${j}.out`, b.forward(h) as tf.Tensor4D);
+        const next = trace.record(`block.${j}.out`, b.forward(h) as tf.Tensor4D);
+        if (h !== x) h.dispose();
+        h = next;
       });
-      return this.upsampleConv ? (this.upsampleConv.forward(upsampleNearest(h, 2)) as tf.Tensor4D) : h;
+      if (!this.upsampleConv) return h;
+      const up = upsampleNearest(h, 2);
+      if (h !== x) h.dispose();
+      return this.upsampleConv.forward(up) as tf.Tensor4D;
     });
   }
 
