@@ -7,7 +7,7 @@
  *        micro?: { attention: [[T, D, H, n], ...] } }
  */
 import { describeBackend, selectBackend, releaseBackend, useFastKernels } from '@titok/core';
-import { matmulGflops, microRows } from './micro.mjs';
+import { matmulGflops, microRows, setMatmulShape } from './micro.mjs';
 import { modelRows } from './stages.mjs';
 
 const job = JSON.parse(process.argv[2]);
@@ -29,6 +29,11 @@ async function main() {
     fastKernels: !process.env.TITOK_BENCH_SLOW_KERNELS,
   };
   if (info.note) process.stderr.write(`note: ${info.note}\n`);
+  // a software adapter (SwiftShader, ~0.25 GFLOP/s) would take minutes per large product
+  if (info.adapter?.isFallbackAdapter) {
+    setMatmulShape([256, 1024, 256]);
+    process.stderr.write(`note: ${ctx.backendText}: the matmul micro-benchmark is 256x1024 @ 1024x256\n`);
+  }
   // The backend's best case, measured in this process around the model rows.
   const mmBefore = await matmulGflops(job.backend === 'webgpu' ? 1 : 3);
   ctx.matmulSamples = [...mmBefore];

@@ -19,6 +19,7 @@ const guide = [
   { text: 'Loading models by name', link: '/guide/loading-by-name' },
   { text: 'Generation', link: '/guide/generation' },
   { text: 'Model zoo', link: '/guide/model-zoo' },
+  { text: 'Performance', link: '/guide/performance' },
   { text: 'The titok CLI', link: '/guide/cli' },
   { text: 'Training in JavaScript', link: '/guide/training' },
 ];
