@@ -97,7 +97,9 @@ if (fs.existsSync(ckptFile)) {
 
 // 2. Generated samples per class, and their class consistency under the classifier.
 const classifier = await loadClassifier(path.join(PATHS.work, 'classifier'));
-out.classifierTestAccuracy = +(await accuracy(classifier, test)).toFixed(4);
+const perClassAccuracy = [];
+out.classifierTestAccuracy = +(await accuracy(classifier, test, 500, perClassAccuracy)).toFixed(4);
+out.classifierTestAccuracyPerClass = Object.fromEntries(perClassAccuracy.map((a, i) => [generator.config.classNames[i], +a.toFixed(3)]));
 log(`classifier test accuracy: ${(100 * out.classifierTestAccuracy).toFixed(2)}%`);
 {
   // The same classifier on reconstructions of the first 2000 test images: the ceiling the

@@ -62,15 +62,25 @@ export async function classify(model, images) {
   return out;
 }
 
-/** Accuracy of `model` on a LabelledImages set. */
-export async function accuracy(model, data, batchSize = 500) {
+/** Accuracy of `model` on a LabelledImages set: overall, and per class in `perClass` (by label). */
+export async function accuracy(model, data, batchSize = 500, perClass = []) {
   let right = 0;
+  const seen = new Array(10).fill(0);
+  const hit = new Array(10).fill(0);
   for (let s = 0; s < data.count; s += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, data.count - s) }, (_, i) => s + i);
     const x = greyBatch(data, idx);
     const p = await classify(model, x);
     x.dispose();
-    p.forEach((y, i) => (right += y === data.labels[idx[i]] ? 1 : 0));
+    p.forEach((y, i) => {
+      const label = data.labels[idx[i]];
+      seen[label]++;
+      if (y === label) {
+        right++;
+        hit[label]++;
+      }
+    });
   }
+  seen.forEach((n, i) => (perClass[i] = n ? hit[i] / n : NaN));
   return right / data.count;
 }
