@@ -94,7 +94,10 @@ export function pairwiseMatMul(backend: WasmBackendLike, f: WasmFuncs, pairs: nu
 
 /**
  * The kernel: `qkv` N x T x 3D (q | k | v, each with the heads' features contiguous, as
- * PyTorch's MultiheadAttention and U-ViT pack them) to the heads' context N x T x D.
+ * PyTorch's MultiheadAttention and U-ViT pack them) to the heads' context N x T x D. Image by
+ * image (tfjs-backend-wasm's transposes of rank 5 are ~100x slower than those of rank 4): q|k|v
+ * to head-major [3, H, T, dh], the keys transposed to [H, dh, T], then per head the score and
+ * context products on XNNPACK, the softmax of all scores at once, and one transpose back.
  */
 export function wasmAttention(backend: WasmBackendLike, f: WasmFuncs, qkv: tf.TensorInfo, numHeads: number): tf.TensorInfo {
   const [n, t, d3] = qkv.shape as [number, number, number];
@@ -102,36 +105,58 @@ export function wasmAttention(backend: WasmBackendLike, f: WasmFuncs, qkv: tf.Te
   const h = numHeads;
   const dh = d / h;
   const pairs = n * h;
-  const block = pairs * t * dh;
+  const block = h * t * dh; // one image's q (or k, or v), head-major
   const src = backend.dataIdMap.get(qkv.dataId);
-  const heads = allocTemp(backend, [3, n, h, t, dh]);
+  const heads = allocTemp(backend, [n, 3, h, t, dh]);
   const temps = [heads];
   try {
-    transposeInto(backend, f, src.id, [n, t, 3, h, dh], [2, 0, 3, 1, 4], heads.id, src.memoryOffset, heads.offset);
-    // q / sqrt(dh), as PyTorch scales the queries before the product (float32 products: exact in double, then rounded)
-    const q = heapF32(backend, heads.offset, block);
-    const scale = Math.fround(1 / Math.sqrt(dh));
-    for (let i = 0; i < block; i++) q[i] = q[i]! * scale;
     const kT = allocTemp(backend, [pairs, dh, t]);
     temps.push(kT);
-    const kView = makeView(backend, heads.offset + 4 * block, [pairs, t, dh]);
-    try {
-      transposeInto(backend, f, kView.id, [pairs, t, dh], [0, 2, 1], kT.id, heads.offset + 4 * block, kT.offset);
-    } finally {
-      dropView(backend, kView);
+    const scale = Math.fround(1 / Math.sqrt(dh));
+    for (let b = 0; b < n; b++) {
+      const inOff = src.memoryOffset + 4 * b * t * d3;
+      const headsOff = heads.offset + 4 * b * 3 * block;
+      const xv = makeView(backend, inOff, [t, 3, h, dh]);
+      const hv = makeView(backend, headsOff, [3, h, t, dh]);
+      const kv = makeView(backend, headsOff + 4 * block, [h, t, dh]);
+      const tv = makeView(backend, kT.offset + 4 * b * block, [h, dh, t]);
+      try {
+        transposeInto(backend, f, xv.id, [t, 3, h, dh], [1, 2, 0, 3], hv.id, inOff, headsOff);
+        // q / sqrt(dh), as PyTorch scales the queries before the product (float32 products: exact in double, then rounded)
+        const q = heapF32(backend, headsOff, block);
+        for (let i = 0; i < block; i++) q[i] = q[i]! * scale;
+        transposeInto(backend, f, kv.id, [h, t, dh], [0, 2, 1], tv.id, headsOff + 4 * block, kT.offset + 4 * b * block);
+      } finally {
+        for (const v of [xv, hv, kv, tv]) dropView(backend, v);
+      }
     }
     const scores = allocTemp(backend, [pairs, t, t]);
     temps.push(scores);
-    pairwiseMatMul(backend, f, pairs, t, dh, t, heads.offset, kT.offset, scores.offset);
     const probs = allocTemp(backend, [pairs, t, t]);
     temps.push(probs);
-    f.softmax(scores.id, probs.id, t, pairs * t);
     const ctx = allocTemp(backend, [n, h, t, dh]);
     temps.push(ctx);
-    pairwiseMatMul(backend, f, pairs, t, t, dh, probs.offset, heads.offset + 8 * block, ctx.offset);
+    for (let b = 0; b < n; b++) {
+      const headsOff = heads.offset + 4 * b * 3 * block;
+      pairwiseMatMul(backend, f, h, t, dh, t, headsOff, kT.offset + 4 * b * block, scores.offset + 4 * b * h * t * t);
+    }
+    f.softmax(scores.id, probs.id, t, pairs * t);
+    for (let b = 0; b < n; b++) {
+      const headsOff = heads.offset + 4 * b * 3 * block;
+      pairwiseMatMul(backend, f, h, t, t, dh, probs.offset + 4 * b * h * t * t, headsOff + 8 * block, ctx.offset + 4 * b * block);
+    }
     const out = backend.makeOutput([n, t, d], 'float32');
     const o = backend.dataIdMap.get(out.dataId);
-    transposeInto(backend, f, ctx.id, [n, h, t, dh], [0, 2, 1, 3], o.id, ctx.offset, o.memoryOffset);
+    for (let b = 0; b < n; b++) {
+      const cv = makeView(backend, ctx.offset + 4 * b * block, [h, t, dh]);
+      const ov = makeView(backend, o.memoryOffset + 4 * b * t * d, [t, h, dh]);
+      try {
+        transposeInto(backend, f, cv.id, [h, t, dh], [1, 0, 2], ov.id, ctx.offset + 4 * b * block, o.memoryOffset + 4 * b * t * d);
+      } finally {
+        dropView(backend, cv);
+        dropView(backend, ov);
+      }
+    }
     return out;
   } finally {
     for (const tmp of temps) freeTemp(backend, tmp);
