@@ -40,7 +40,7 @@ describe('the documentation site', () => {
     await open('/guide/getting-started');
     const links = await page().locator('.VPSidebar a.link').evaluateAll((as: HTMLAnchorElement[]) => as.map((a) => [a.pathname, a.textContent!.trim()]));
     expect(links.map(([p]) => p)).toEqual(
-      ['getting-started', 'backends', 'converting', 'loading-by-name', 'generation', 'model-zoo', 'cli', 'training'].map((p) => `/guide/${p}`),
+      ['getting-started', 'backends', 'converting', 'loading-by-name', 'generation', 'model-zoo', 'performance', 'cli', 'training'].map((p) => `/guide/${p}`),
     );
     for (const [route, text] of links) {
       await open(route!);
