@@ -13,8 +13,6 @@ export type { BertDims } from './networks/bert-layer.js';
 export { UVitGenerator } from './networks/uvit-generator.js';
 export { UVitBlock, UVitAttention, UVitMlp } from './networks/uvit-block.js';
 export type { UVitDims } from './networks/uvit-block.js';
-export { Embedding } from './networks/embedding.js';
-export type { EmbeddingArgs } from './networks/embedding.js';
 export { GeneratorNetwork } from './networks/generator-network.js';
 export type { Tap } from './networks/generator-network.js';
 export { buildGeneratorNetwork, loadGeneratorNetwork } from './networks/build.js';

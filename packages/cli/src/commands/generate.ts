@@ -148,6 +148,7 @@ ${BACKEND_USAGE}
       const genConfig = str(args, 'generator-config');
       generator = await TitokGenerator.fromPretrained(local(io, genSrc), {
         progress_callback: downloadProgress(io.stderr),
+        env: io.env,
         ...(genConfig ? { config: local(io, genConfig) } : {}),
       });
       const labels = classes.flatMap((c) => new Array<number>(count).fill(resolveClassLabel(c, generator!.numClasses, generator!.config.classNames)));
@@ -156,6 +157,7 @@ ${BACKEND_USAGE}
         tokenizer = await TiTok.fromPretrained(local(io, tokSrc), {
           parts: 'decoder',
           progress_callback: downloadProgress(io.stderr),
+        env: io.env,
           ...(tokConfig ? { config: local(io, tokConfig) } : {}),
         });
         assertPairable(generator, tokenizer);

@@ -38,6 +38,7 @@ export async function loadTokenizer(args: ParsedArgs, parts: 'all' | 'encoder' |
   return TiTok.fromPretrained(local(io, modelArg(args)), {
     parts,
     progress_callback: downloadProgress(io.stderr),
+    env: io.env,
     ...(config ? { config: local(io, config) } : {}),
   });
 }

@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TitokLayer, registerLayer } from './titok-layer.js';
-import type { TitokLayerArgs } from './titok-layer.js';
+import type { ParamInit, TitokLayerArgs } from './titok-layer.js';
 
 export interface EmbeddingArgs extends TitokLayerArgs {
   numEmbeddings: number;
   embeddingDim: number;
+  /** Initialiser of a freshly built table (default 'glorot': N(0, 1); BERT-style tables use 'normal': N(0, 0.02)). */
+  init?: ParamInit;
 }
 
 /** PyTorch `nn.Embedding`: a `weight` table of numEmbeddings x embeddingDim rows. */
@@ -12,13 +14,14 @@ export class Embedding extends TitokLayer {
   static className = 'TitokEmbedding';
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
-  private readonly weight;
+  /** The `weight` table (numEmbeddings x embeddingDim). */
+  readonly weight;
 
   constructor(args: EmbeddingArgs) {
     super(args);
     this.numEmbeddings = args.numEmbeddings;
     this.embeddingDim = args.embeddingDim;
-    this.weight = this.param('weight', [this.numEmbeddings, this.embeddingDim], 'glorot', 1);
+    this.weight = this.param('weight', [this.numEmbeddings, this.embeddingDim], args.init ?? 'glorot', 1);
   }
 
   /** The table, numEmbeddings x embeddingDim (the variable itself: do not dispose it). */

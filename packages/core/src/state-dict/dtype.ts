@@ -49,30 +49,39 @@ export function halfToFloat(h: number): number {
  * as its 16 bits. Values beyond the float16 range become infinities, as in PyTorch.
  */
 export function floatToHalf(value: number): number {
-  const f32 = new Float32Array(1);
-  const u32 = new Uint32Array(f32.buffer);
-  f32[0] = value;
-  const x = u32[0]!;
+  F32[0] = value;
+  return float32BitsToHalf(F32_BITS[0]!);
+}
+
+const F32 = new Float32Array(1);
+const F32_BITS = new Uint32Array(F32.buffer);
+
+/**
+ * Rounds the bits of a float32 (as a uint32) to float16 bits: to nearest, ties to even;
+ * overflow to infinity, NaN payloads kept where they fit. The loop-friendly form of
+ * {@link floatToHalf} for whole arrays.
+ */
+export function float32BitsToHalf(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
+  const mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 | (mant >>> 13) : 0);
+  const e = exp - 112; // rebias 127 -> 15
   if (e >= 0x1f) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign; // underflows to zero
-    mant |= 0x800000;
+    const m = mant | 0x800000;
     const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
+    let h = m >>> shift;
+    const rem = m & ((1 << shift) - 1);
     const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
+    if (rem > mid || (rem === mid && h & 1)) h++;
+    return sign | h;
   }
-  let half = (e << 10) | (mant >>> 13);
+  let h = (e << 10) | (mant >>> 13);
   const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++; // may carry into the exponent: correct
-  return sign | half;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++; // may carry into the exponent: correct
+  return sign | h;
 }
 
 function view(bytes: Uint8Array): DataView {

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LayerNorm, Linear, TitokLayer, registerLayer } from '@titok/core';
+import { Embedding, LayerNorm, Linear, TitokLayer, registerLayer } from '@titok/core';
 import type { GeneratorConfig } from '@titok/core';
 import { BERT_LN_EPS, BertLayer } from './bert-layer.js';
 import type { BertDims } from './bert-layer.js';
-import { Embedding } from './embedding.js';
 import { GeneratorNetwork } from './generator-network.js';
 import type { Tap } from './generator-network.js';
 import { vocabSize } from './token-space.js';
@@ -23,9 +22,9 @@ export class BertEmbeddings extends TitokLayer {
 
   constructor(readonly vocab: number, readonly maxPositions: number, readonly hidden: number) {
     super();
-    this.wordEmbeddings = this.child('word_embeddings', new Embedding({ numEmbeddings: vocab, embeddingDim: hidden }));
-    this.positionEmbeddings = this.child('position_embeddings', new Embedding({ numEmbeddings: maxPositions, embeddingDim: hidden }));
-    this.tokenTypeEmbeddings = this.child('token_type_embeddings', new Embedding({ numEmbeddings: 2, embeddingDim: hidden }));
+    this.wordEmbeddings = this.child('word_embeddings', new Embedding({ numEmbeddings: vocab, embeddingDim: hidden, init: 'normal' }));
+    this.positionEmbeddings = this.child('position_embeddings', new Embedding({ numEmbeddings: maxPositions, embeddingDim: hidden, init: 'normal' }));
+    this.tokenTypeEmbeddings = this.child('token_type_embeddings', new Embedding({ numEmbeddings: 2, embeddingDim: hidden, init: 'normal' }));
     this.norm = this.child('LayerNorm', new LayerNorm({ dim: hidden, eps: BERT_LN_EPS }));
   }
 

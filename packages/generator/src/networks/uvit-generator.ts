@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LayerNorm, Linear, registerLayer } from '@titok/core';
+import { Embedding, LayerNorm, Linear, registerLayer } from '@titok/core';
 import type { GeneratorConfig } from '@titok/core';
-import { Embedding } from './embedding.js';
 import { GeneratorNetwork } from './generator-network.js';
 import type { Tap } from './generator-network.js';
 import { vocabSize } from './token-space.js';
@@ -29,7 +28,7 @@ export class UVitGenerator extends GeneratorNetwork {
     const dims = { hidden, heads: config.numAttentionHeads, mlp: config.intermediateSize };
     const half = Math.floor(config.numHiddenLayers / 2);
     this.posEmbed = this.param('pos_embed', [1, config.imageSeqLen + 1, hidden], 'normal');
-    this.embeddings = this.child('embeddings', new Embedding({ numEmbeddings: vocabSize(config.codebookSize, config.numClasses), embeddingDim: hidden }));
+    this.embeddings = this.child('embeddings', new Embedding({ numEmbeddings: vocabSize(config.codebookSize, config.numClasses), embeddingDim: hidden, init: 'normal' }));
     this.inBlocks = this.children('in_blocks', Array.from({ length: half }, () => new UVitBlock(dims)));
     this.midBlock = this.child('mid_block', new UVitBlock(dims));
     this.outBlocks = this.children('out_blocks', Array.from({ length: half }, () => new UVitBlock(dims, true)));

@@ -1,4 +1,4 @@
-import { FormatError, dtypeSize, halfToFloat } from '@titok/core';
+import { FormatError, dtypeSize, float32BitsToHalf, halfToFloat } from '@titok/core';
 import type { DType } from '@titok/core';
 
 /** Element types the tfjs weights format stores (float16 as tfjs' float16 quantization). */
@@ -6,30 +6,6 @@ export type StorageDType = 'float32' | 'float16' | 'int32' | 'bool';
 
 const F32 = new Float32Array(1);
 const F32_BITS = new Uint32Array(F32.buffer);
-
-/** Rounds float32 bits to float16 bits, to nearest, ties to even (overflow to infinity). */
-function f32BitsToHalf(x: number): number {
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  const mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 | (mant >>> 13) : 0);
-  const e = exp - 112; // rebias 127 -> 15
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    const m = mant | 0x800000;
-    const shift = 14 - e;
-    let h = m >>> shift;
-    const rem = m & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && h & 1)) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
-  return sign | h;
-}
 
 /** Rounds a double to float16 bits directly (no double rounding through float32). */
 function f64ToHalf(v: number): number {
@@ -118,7 +94,7 @@ export function convertTo(bytes: Uint8Array, dtype: DType, target: StorageDType,
       for (let i = 0; i < n; i++) out[i] = f64ToHalf(dv.getFloat64(i * 8, true));
     } else {
       const bits = toFloat32Bits(bytes, dtype);
-      for (let i = 0; i < n; i++) out[i] = f32BitsToHalf(bits[i]!);
+      for (let i = 0; i < n; i++) out[i] = float32BitsToHalf(bits[i]!);
     }
     return new Uint8Array(out.buffer);
   }
@@ -151,5 +127,5 @@ export function convertTo(bytes: Uint8Array, dtype: DType, target: StorageDType,
 /** Float32 to float16 bits (round to nearest even), exported for tests. */
 export function float32ToHalfBits(x: number): number {
   F32[0] = x;
-  return f32BitsToHalf(F32_BITS[0]!);
+  return float32BitsToHalf(F32_BITS[0]!);
 }
