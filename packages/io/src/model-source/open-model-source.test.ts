@@ -207,6 +207,19 @@ describe('openModelSource: URLs', () => {
     expect(requests.some((r) => /group1-shard\d+of\d+\.bin$/.test(r.url))).toBe(true);
   });
 
+  it('fetches each tfjs shard whole, not tensor by tensor', async () => {
+    const src = await openModelSource(path.join(FIXTURES, 'maskgit_vqgan_tiny'));
+    // shards larger than the first probe range, each holding many tensors
+    await writeTfjsFolder(src.stateDict, path.join(tmp, 'vqgan-tfjs'), { configJson: src.configJson, shardBytes: 600_000 });
+    const m = await openModelSource(`${base}/converted/vqgan-tfjs/model.json`);
+    await sameTensors(src.stateDict, m.stateDict);
+    const shardRequests = requests.filter((r) => /group1-shard\d+of\d+\.bin$/.test(r.url));
+    const shards = new Set(shardRequests.map((r) => r.url));
+    expect(shards.size).toBeGreaterThanOrEqual(2);
+    expect(m.stateDict.tensors.size).toBeGreaterThan(10 * shards.size);
+    expect(shardRequests.length).toBeLessThanOrEqual(2 * shards.size);
+  });
+
   it('opens a folder URL and reports HTTP errors as NetworkError with the status', async () => {
     const m = await openModelSource(`${base}/titok_tiny_vae`);
     expect(m.weightsFile).toBe(`${base}/titok_tiny_vae/model.safetensors`);

@@ -1,5 +1,6 @@
 import { FormatError, numel } from '@titok/core';
 import type { DType, StateDict, StateDictTensor } from '@titok/core';
+import { bytesSource } from '../source/byte-source.js';
 import type { ByteSource } from '../source/byte-source.js';
 import { storageSize } from '../formats/dtype-convert.js';
 import { parseModelJson, specStorage } from './manifest.js';
@@ -15,6 +16,11 @@ export interface TfjsReadOptions {
 const STORED: Record<string, DType> = { float32: 'F32', float16: 'F16', int32: 'I32', bool: 'BOOL' };
 /** Shards kept open at once (reads are mostly sequential). */
 const OPEN_SHARDS = 2;
+/**
+ * Shards up to this size are read whole when first touched (tfjs writes 4 MB shards): one read
+ * per shard instead of one per tensor, which over HTTP is one Range request instead of dozens.
+ */
+const WHOLE_SHARD_BYTES = 64 * 1024 * 1024;
 
 /** The shards of one weights group, opened on demand; their sizes are learnt as they open. */
 class ShardSet {
@@ -39,6 +45,14 @@ class ShardSet {
       return s;
     }
     s = await this.opener(this.paths[i]!);
+    if (s.size <= WHOLE_SHARD_BYTES) {
+      const opened = s;
+      try {
+        s = bytesSource(await opened.read(0, opened.size), opened.name);
+      } finally {
+        await opened.close();
+      }
+    }
     this.sizes[i] = s.size;
     this.open.set(i, s);
     while (this.open.size > OPEN_SHARDS) {
