@@ -157,7 +157,7 @@ ${BACKEND_USAGE}
         tokenizer = await TiTok.fromPretrained(local(io, tokSrc), {
           parts: 'decoder',
           progress_callback: downloadProgress(io.stderr),
-        env: io.env,
+          env: io.env,
           ...(tokConfig ? { config: local(io, tokConfig) } : {}),
         });
         assertPairable(generator, tokenizer);

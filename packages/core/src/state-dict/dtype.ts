@@ -44,6 +44,9 @@ export function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+const F32 = new Float32Array(1);
+const F32_BITS = new Uint32Array(F32.buffer);
+
 /**
  * Converts a float32 value to the nearest float16 (round to nearest, ties to even), returned
  * as its 16 bits. Values beyond the float16 range become infinities, as in PyTorch.
@@ -52,9 +55,6 @@ export function floatToHalf(value: number): number {
   F32[0] = value;
   return float32BitsToHalf(F32_BITS[0]!);
 }
-
-const F32 = new Float32Array(1);
-const F32_BITS = new Uint32Array(F32.buffer);
 
 /**
  * Rounds the bits of a float32 (as a uint32) to float16 bits: to nearest, ties to even;

@@ -4,9 +4,6 @@ import type { DType } from '@titok/core';
 /** Element types the tfjs weights format stores (float16 as tfjs' float16 quantization). */
 export type StorageDType = 'float32' | 'float16' | 'int32' | 'bool';
 
-const F32 = new Float32Array(1);
-const F32_BITS = new Uint32Array(F32.buffer);
-
 /** Rounds a double to float16 bits directly (no double rounding through float32). */
 function f64ToHalf(v: number): number {
   if (Number.isNaN(v)) return 0x7e00;
@@ -122,10 +119,4 @@ export function convertTo(bytes: Uint8Array, dtype: DType, target: StorageDType,
     out[i] = v;
   }
   return new Uint8Array(out.buffer);
-}
-
-/** Float32 to float16 bits (round to nearest even), exported for tests. */
-export function float32ToHalfBits(x: number): number {
-  F32[0] = x;
-  return float32BitsToHalf(F32_BITS[0]!);
 }

@@ -1,10 +1,9 @@
-import { FormatError, dtypeSize, halfToFloat } from '@titok/core';
+import { FormatError, dtypeSize, floatToHalf, halfToFloat } from '@titok/core';
 import type { DType, StateDict, StateDictTensor } from '@titok/core';
 import { bytesSource } from '../source/byte-source.js';
 import { writeTfjsWeights } from './tfjs-writer.js';
 import { readTfjsWeights } from './tfjs-reader.js';
 import { parseModelJson } from './manifest.js';
-import { float32ToHalfBits } from '../formats/dtype-convert.js';
 
 function synthetic(specs: { name: string; dtype: DType; shape: number[] }[]): StateDict {
   const tensors = new Map<string, StateDictTensor>();
@@ -78,7 +77,7 @@ describe('tfjs weights writer and reader', () => {
     expect(t.dtype).toBe('F16');
     const orig = new Float32Array((await sd.tensors.get('a.bias')!.read()).slice().buffer);
     const halves = new Uint16Array((await t.read()).slice().buffer);
-    expect(Array.from(halves)).toEqual(Array.from(orig, (x) => float32ToHalfBits(x)));
+    expect(Array.from(halves)).toEqual(Array.from(orig, (x) => floatToHalf(x)));
     expect(halves.some((h) => halfToFloat(h) !== 0)).toBe(true);
   });
 
