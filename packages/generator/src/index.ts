@@ -25,7 +25,7 @@ export type { UniformSource, UniformDraw, UniformDrawKind } from './sampling/uni
 export { RecordedUniformSource } from './sampling/recorded-uniforms.js';
 export type { RecordedStep } from './sampling/recorded-uniforms.js';
 export { gumbelF32, gumbelNoise } from './sampling/gumbel.js';
-export { stepRatio, stepTemperature, annealingDivisor, powerCosineScale, guidanceScaleAt, maskLength } from './sampling/schedule.js';
+export { stepRatio, stepTemperature, annealingDivisor, powerCosineScale, guidanceScaleAt, maskLength } from '@titok/core';
 export { guideLogits, maskgitStep } from './sampling/maskgit-step.js';
 export type { StepInput } from './sampling/maskgit-step.js';
 export { sampleMaskGit } from './sampling/maskgit-sampler.js';

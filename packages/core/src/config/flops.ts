@@ -4,6 +4,7 @@
  * context, patch embedding, 1x1 and 3x3 convolutions, the quantizer's distances, the proxy-code
  * mix); element-wise work (norms, activations, softmax) is not counted, as is usual.
  */
+import { guidanceScaleAt } from './sampling-schedule.js';
 import type { GeneratorConfig, TitokConfig, TransformerDims, VqganConvConfig } from './types.js';
 
 /** What {@link tokenizerFlops} counts: the tokenizer's stages. */
@@ -108,13 +109,6 @@ export function generatorFlops(c: GeneratorConfig, stage: 'step' | 'generate', d
   if (stage === 'step') return 2 * call;
   const s = c.sampling;
   let calls = 0;
-  for (let step = 0; step < s.numSteps; step++) calls += guidanceScaleIsZero(s, step) ? 1 : 2;
+  for (let step = 0; step < s.numSteps; step++) calls += guidanceScaleAt(s.guidanceDecay, s.guidanceScale, step, s.numSteps, s.guidanceScalePow) === 0 ? 1 : 2;
   return calls * call + decodeFlops;
-}
-
-/** Whether the sampler skips the unconditional pass at `step` (scale 0: linear decay's first step). */
-function guidanceScaleIsZero(s: GeneratorConfig['sampling'], step: number): boolean {
-  if (s.guidanceScale === 0) return true;
-  if (s.guidanceDecay === 'linear') return step === 0;
-  return false;
 }

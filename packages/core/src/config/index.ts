@@ -26,3 +26,4 @@ export {
 export type { Preset, PresetName, TokenizerPresetName, GeneratorPresetName } from './presets.js';
 export { tokenizerFlops, generatorFlops, generatorCallFlops, transformerBlockFlops, vqganDecoderFlops } from './flops.js';
 export type { TokenizerStage } from './flops.js';
+export { stepRatio, stepTemperature, annealingDivisor, powerCosineScale, guidanceScaleAt, maskLength } from './sampling-schedule.js';

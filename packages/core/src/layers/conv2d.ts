@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '../errors/index.js';
+import { matMulWeight } from './linear-product.js';
 import { TitokLayer, registerLayer } from './titok-layer.js';
 import type { TitokLayerArgs } from './titok-layer.js';
 
@@ -101,7 +102,7 @@ export class Conv2d extends TitokLayer {
         const lead = x.shape.slice(0, -1);
         const x2 = tf.reshape(x, [-1, this.inChannels]) as tf.Tensor2D;
         const w = tf.reshape(this.weight.read(), [this.inChannels, this.outChannels]) as tf.Tensor2D;
-        const y = bias ? tf.fused.matMul({ a: x2, b: w, bias }) : tf.matMul(x2, w);
+        const y = matMulWeight(x2, w, bias);
         return tf.reshape(y, [...lead, this.outChannels]);
       }
       const pad = this.padding;

@@ -65,8 +65,11 @@ export class VectorQuantizer extends TitokLayer {
    * Squared distances of flattened vectors (M x C, already normalised with l2-norm) to every
    * codebook row: M x K.
    */
-  distances(z2: tf.Tensor2D, codebook: tf.Tensor2D = this.codebook()): tf.Tensor2D {
+  distances(z2: tf.Tensor2D, codebook?: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
+      // the table itself when no normalisation applies: a stable tensor, so a wasm linear kernel
+      // keeps its packed copy instead of packing a fresh clone on every call
+      if (!codebook) codebook = this.useL2Norm ? (l2Normalize(this.embedding.table()) as tf.Tensor2D) : this.embedding.table();
       const zz = tf.sum(tf.square(z2), 1, true);
       const ee = tf.sum(tf.square(codebook), 1);
       return tf.sub(tf.add(zz, ee), tf.mul(linearProduct(z2, codebook), 2)) as tf.Tensor2D;

@@ -3,7 +3,7 @@ import type { SamplingDefaults } from '@titok/core';
 import { guideLogits, maskgitStep } from './maskgit-step.js';
 import { resolveSampling } from './options.js';
 import type { GenerateOptions, ResolvedSampling } from './options.js';
-import { annealingDivisor, guidanceScaleAt, maskLength, stepRatio, stepTemperature } from './schedule.js';
+import { annealingDivisor, guidanceScaleAt, maskLength, stepRatio, stepTemperature } from '@titok/core';
 import { PhiloxUniformSource } from './uniform-source.js';
 import type { UniformDraw, UniformSource } from './uniform-source.js';
 

@@ -1,6 +1,6 @@
 import { readJson } from '../../../../test/helpers/fixtures.js';
 import { gumbelF32 } from './gumbel.js';
-import { guidanceScaleAt, maskLength, stepRatio, stepTemperature } from './schedule.js';
+import { guidanceScaleAt, maskLength, stepRatio, stepTemperature } from '@titok/core';
 
 interface Run {
   arguments: { guidance_scale: number; guidance_decay: 'constant' | 'linear' | 'power-cosine'; guidance_scale_pow: number; randomize_temperature: number; num_sample_steps: number };

@@ -61,10 +61,16 @@ export class VqganDecoder extends TitokLayer {
       };
       this.mid.forEach((block, j) => step(trace.record(`mid.${j}.out`, block.forward(h) as tf.Tensor4D)));
       for (let i = this.up.length - 1; i >= 0; i--) step(trace.record(`up.${i}.out`, this.up[i]!.run(h, trace.scope(`up.${i}`))));
-      const normed = trace.record('norm_out.out', this.normOut.forward(h));
+      // one fused GroupNorm+SiLU pass over the largest map, unless a hook wants norm_out alone
+      let act: tf.Tensor;
+      if (trace.enabled) {
+        const normed = trace.record('norm_out.out', this.normOut.forward(h));
+        act = silu(normed);
+        normed.dispose();
+      } else {
+        act = this.normOut.forwardSilu(h);
+      }
       h.dispose();
-      const act = silu(normed);
-      normed.dispose();
       return trace.record('out', trace.record('conv_out.out', this.convOut.forward(act) as tf.Tensor4D));
     });
   }

@@ -1,4 +1,5 @@
-import type { GuidanceDecay } from '@titok/core';
+/** The MaskGIT sampler's per-step schedules (pure numbers; the generator's sampler and the FLOP counter share them). */
+import type { GuidanceDecay } from './types.js';
 
 const f32 = Math.fround;
 const PI_F32 = f32(Math.PI);
