@@ -21,40 +21,36 @@ async function sync(t) {
   t.dispose();
 }
 
-/** GFLOP/s of `runs` large matrix products (after one warm-up). */
-export async function matmulGflops(runs) {
-  const a = tf.randomUniform([MM[0], MM[1]], -1, 1, 'float32', 1);
-  const b = tf.randomUniform([MM[1], MM[2]], -1, 1, 'float32', 2);
-  try {
-    await sync(tf.matMul(a, b));
-    const out = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      await sync(tf.matMul(a, b));
-      out.push(MM_FLOPS / (performance.now() - t0) / 1e6);
-    }
-    return out;
-  } finally {
-    tf.dispose([a, b]);
-  }
-}
-
 /**
- * One large product on demand, for sampling the backend's speed between a row's runs: returns
- * `sample()` (GFLOP/s of one product) and `dispose()`.
+ * One large product on demand (after one warm-up), for sampling the backend's speed between a
+ * row's runs: `run()` (one product, synced), `sample()` (GFLOP/s of one product), `dispose()`.
  */
 export async function matmulProbe() {
   const a = tf.randomUniform([MM[0], MM[1]], -1, 1, 'float32', 1);
   const b = tf.randomUniform([MM[1], MM[2]], -1, 1, 'float32', 2);
-  await sync(tf.matMul(a, b));
+  const run = () => sync(tf.matMul(a, b));
+  await run();
   return {
+    run,
     async sample() {
       const t0 = performance.now();
-      await sync(tf.matMul(a, b));
+      await run();
       return MM_FLOPS / (performance.now() - t0) / 1e6;
     },
     dispose: () => tf.dispose([a, b]),
   };
+}
+
+/** GFLOP/s of `runs` large matrix products (after one warm-up). */
+export async function matmulGflops(runs) {
+  const probe = await matmulProbe();
+  try {
+    const out = [];
+    for (let i = 0; i < runs; i++) out.push(await probe.sample());
+    return out;
+  } finally {
+    probe.dispose();
+  }
 }
 
 /** Emits the micro rows: matmul, attention at each [T, D, heads, n], conv3x3. */
@@ -62,10 +58,9 @@ export async function microRows(ctx, micro = {}) {
   const rows = [];
   const runs = ctx.runs;
   {
-    const a = tf.randomUniform([MM[0], MM[1]], -1, 1, 'float32', 1);
-    const b = tf.randomUniform([MM[1], MM[2]], -1, 1, 'float32', 2);
-    const r = await timeRuns(() => sync(tf.matMul(a, b)), runs, ctx.budgetS);
-    tf.dispose([a, b]);
+    const probe = await matmulProbe();
+    const r = await timeRuns(probe.run, runs, ctx.budgetS);
+    probe.dispose();
     rows.push({ preset: 'micro', stage: `matmul ${MM[0]}x${MM[1]} @ ${MM[1]}x${MM[2]}`, batch: 1, ...r, flopsPerImage: MM_FLOPS });
   }
   for (const [t, d, h, n] of micro.attention ?? []) {

@@ -31,9 +31,3 @@ export function printTable(rows, { header }) {
   for (const r of rows) lines.push(COLUMNS.map(([, w, f], i) => cell(f(r), w, i < 3)).join(' '));
   if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
 }
-
-/** The rows as a Markdown table (for the docs and reports). */
-export function markdownTable(rows) {
-  const head = `| ${COLUMNS.map(([h]) => h).join(' | ')} |\n|${COLUMNS.map(() => '---').join('|')}|`;
-  return [head, ...rows.map((r) => `| ${COLUMNS.map(([, , f]) => f(r)).join(' | ')} |`)].join('\n');
-}

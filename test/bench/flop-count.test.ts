@@ -3,14 +3,14 @@
  * op-level count: every matrix product and convolution kernel the cpu backend runs is wrapped
  * to add 2·multiply-adds from its shapes, while the tiny fixture models run each stage.
  */
-import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { generatorCallFlops, generatorFlops, parseModelConfig, tokenizerFlops } from '@titok/core';
-import type { GeneratorConfig, TitokConfig } from '@titok/core';
+import { generatorCallFlops, generatorFlops, tokenizerFlops } from '@titok/core';
+import type { TitokConfig } from '@titok/core';
 import { TiTok, resolveTitokConfig } from '@titok/tokenizer';
 import { TitokGenerator } from '@titok/generator';
-import { TOKENIZER_FIXTURES, fixturePath, readJson } from '../helpers/fixtures.js';
+import { TOKENIZER_FIXTURES, readJson } from '../helpers/fixtures.js';
+import { GENERATOR_FIXTURES, generatorConfig } from '../generator/generator-fixtures.js';
 
 let counted = 0;
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -98,9 +98,8 @@ describe('analytic FLOP counts equal the op-level count on the tiny fixture mode
     }
   });
 
-  it.each(['generator_tiny_bert', 'generator_tiny_uvit'])('%s: one network call, a guided step and a full generation', async (name) => {
-    const file = fixturePath(name, 'config.json');
-    const config = parseModelConfig(JSON.parse(fs.readFileSync(file, 'utf8')), file).generator as GeneratorConfig;
+  it.each(GENERATOR_FIXTURES)('%s: one network call, a guided step and a full generation', async (name) => {
+    const config = generatorConfig(name);
     const gen = TitokGenerator.fromConfig(config, { seed: 1 });
     try {
       const L = config.imageSeqLen;

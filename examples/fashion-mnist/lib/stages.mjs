@@ -3,18 +3,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { snapshotWeights } from '@titok/core';
 import { writeTfjsFolder } from '@titok/io/node';
 
 /** A StateDict view of a layer tree's weights, in PyTorch layout (what checkpoints hold). */
 export async function modelStateDict(layer, source) {
   const tensors = new Map();
-  for (const e of layer.weightEntries()) {
-    const value = e.variable.read();
-    const t = e.owner.toCheckpointLayout(e.localKey, value);
-    const data = new Float32Array(await t.data());
-    if (t !== value) t.dispose();
+  for (const [key, { shape, data }] of await snapshotWeights(layer)) {
     const bytes = new Uint8Array(data.buffer);
-    tensors.set(e.key, { name: e.key, dtype: 'F32', shape: e.checkpointShape, byteLength: bytes.byteLength, read: async () => bytes });
+    tensors.set(key, { name: key, dtype: 'F32', shape, byteLength: bytes.byteLength, read: async () => bytes });
   }
   return { format: 'safetensors', source, tensors, metadata: {}, close: async () => {} };
 }
