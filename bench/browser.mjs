@@ -12,7 +12,6 @@
  * micro-benchmarks; webgpu with the micro-benchmarks at a reduced size.
  */
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,7 +24,6 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 const require = createRequire(import.meta.url);
 const FLAGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
-const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
 const { values } = parseArgs({
   options: {
@@ -67,22 +65,11 @@ async function bundle(outdir) {
   fs.writeFileSync(path.join(outdir, 'index.html'), '<!DOCTYPE html><meta charset="utf-8"><title>titok-js bench</title><script type="module" src="/main.js"></script>');
 }
 
-function serve(dir) {
+/** Puts tfjs' wasm binaries where the page's selectBackend looks for them (`/wasm/`). */
+function copyWasm(dir) {
   const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const name = path.basename(url.pathname) || 'index.html';
-    const file = url.pathname.startsWith('/wasm/') ? path.join(wasmDir, name) : path.join(dir, name);
-    if (!fs.existsSync(file)) return res.writeHead(404).end();
-    res.writeHead(200, {
-      'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-    });
-    res.end(fs.readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${server.address().port}` })));
+  fs.mkdirSync(path.join(dir, 'wasm'));
+  for (const f of fs.readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) fs.copyFileSync(path.join(wasmDir, f), path.join(dir, 'wasm', f));
 }
 
 function jobsFor(backend) {
@@ -119,8 +106,9 @@ let server;
 const all = [];
 try {
   await bundle(dir);
-  const s = await serve(dir);
-  server = s.server;
+  copyWasm(dir);
+  // the docs' static server: COOP/COEP/CORP headers (cross-origin isolated: wasm threads)
+  server = await require('../apps/docs/scripts/static-server.cjs').startStaticServer({ root: dir });
   context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
   // tfjs' wasm pool is capped at hardwareConcurrency / 2
   await context.addInitScript(`Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => ${2 * threads} })`);
@@ -130,7 +118,7 @@ try {
       // a fresh page per job: its own wasm heap and backend
       const page = await context.newPage();
       page.on('console', (m) => m.type() === 'warning' && process.stderr.write(`  [page] ${m.text()}\n`));
-      await page.goto(`${s.base}/index.html`);
+      await page.goto(`${server.url}/index.html`);
       await page.waitForFunction(() => globalThis.titokBenchReady === true);
       try {
         const rows = await page.evaluate((j) => globalThis.titokBench(j), job);
@@ -144,7 +132,7 @@ try {
   }
 } finally {
   await context?.close();
-  server?.close();
+  await server?.close();
   fs.rmSync(dir, { recursive: true, force: true });
   fs.rmSync(profile, { recursive: true, force: true });
 }
