@@ -87,13 +87,13 @@ function conv2dBackpropFilterHost({ inputs, backend, attrs }: KernelArgs): tf.Te
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  const xv = backend.readSync(x.dataId) as Float32Array;
-  const dyv = backend.readSync(dy.dataId) as Float32Array;
-  // wasm: one product through XNNPACK, (kh·kw·ci) x M patches by M x co gradients (M = nb·oh·ow).
+  // wasm: one product through XNNPACK, (kh·kw·ci) x M patches by M x co gradients (M = nb·oh·ow),
+  // dy read in place on the heap as the right operand.
   const rows = kh * kw * ci;
   const m = nb * oh * ow;
-  const fast = wasmMatMulFrom(backend, rows, m, co, (cols, g) => {
-    g.set(dyv.subarray(0, m * co));
+  const float32 = x.dtype === 'float32' && dy.dtype === 'float32';
+  const fast = !float32 ? undefined : wasmMatMulFrom(backend, rows, m, co, dy, (cols, heap) => {
+    const xv = heap(x);
     cols.fill(0);
     for (let n = 0; n < nb; n++) {
       for (let y = 0; y < oh; y++) {
@@ -115,6 +115,8 @@ function conv2dBackpropFilterHost({ inputs, backend, attrs }: KernelArgs): tf.Te
     }
   });
   if (fast) return { ...fast, shape: [kh, kw, ci, co] };
+  const xv = backend.readSync(x.dataId) as Float32Array;
+  const dyv = backend.readSync(dy.dataId) as Float32Array;
   // Accumulate in float64, in one fixed order: deterministic, and closer to exact than float32.
   const acc = new Float64Array(kh * kw * ci * co);
   for (let n = 0; n < nb; n++) {

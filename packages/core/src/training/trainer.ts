@@ -64,12 +64,15 @@ export abstract class Trainer<O extends TrainerOptions = TrainerOptions> {
   private steps = 0;
   private elapsedBefore = 0;
   private order?: { epoch: number; perm: Int32Array };
+  private readonly configSource: Record<string, unknown>;
 
+  /** `config` is the model's config.json (kept as a copy; see {@link Trainer.configJson}). */
   protected constructor(
     readonly kind: string,
     readonly network: TitokLayer,
     readonly datasetSize: number,
     options: O,
+    config: Record<string, unknown>,
   ) {
     ensureTrainingKernels();
     if (!(datasetSize > 0)) throw new InputError('the training set is empty');
@@ -90,6 +93,7 @@ export abstract class Trainer<O extends TrainerOptions = TrainerOptions> {
     this.params = new Map([...network.namedWeights()].map(([k, v]) => [k, v.read() as tf.Variable]));
     const o = this.options;
     this.optimizer = new AdamW({ learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, weightDecay: o.weightDecay });
+    this.configSource = structuredClone(config);
   }
 
   /** Updates applied so far. */
@@ -185,8 +189,10 @@ export abstract class Trainer<O extends TrainerOptions = TrainerOptions> {
     };
   }
 
-  /** The model's config.json, saved in checkpoints. */
-  abstract configJson(): Record<string, unknown>;
+  /** The model's config.json, saved in checkpoints (a copy). */
+  configJson(): Record<string, unknown> {
+    return structuredClone(this.configSource);
+  }
 
   /**
    * Puts a checkpoint's state into this freshly built trainer (same config and options).
@@ -214,5 +220,11 @@ export abstract class Trainer<O extends TrainerOptions = TrainerOptions> {
   /** Frees the optimiser state (the network belongs to the caller). */
   disposeOptimizer(): void {
     this.optimizer.dispose();
+  }
+
+  /** Frees the network and the optimiser state. */
+  dispose(): void {
+    this.disposeOptimizer();
+    this.network.disposeAll();
   }
 }

@@ -1,61 +1,50 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { allocTemp, dropView, freeTemp, heapF32, int32Bytes, makeView, wasmInternals } from '../kernels/wasm-backend.js';
+import type { WasmBackendLike } from '../kernels/wasm-backend.js';
 
 /** Marks the kernel function installed by {@link useFastWasmMatMul}. */
 const WRAPPED = Symbol.for('titok.fastWasmMatMul');
 
-/** The internals of tfjs-backend-wasm 4.22 this file relies on. */
-interface WasmBackendInternals {
-  disposeData(dataId: object): void;
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number }; delete(dataId: object): void };
-  wasm: {
-    cwrap(name: string, ret: null, args: string[]): (...a: unknown[]) => void;
-    tfjs: { disposeData(id: number): void };
-  };
+type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: WasmBackendLike; attrs: tf.NamedAttrMap };
+
+/** Whether {@link useFastWasmMatMul} has replaced the wasm `BatchMatMul` kernel. */
+function installed(): boolean {
+  const k = tf.getKernel('BatchMatMul', 'wasm');
+  return !!k && !!(k.kernelFunc as unknown as Record<symbol, boolean>)[WRAPPED];
 }
 
-type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: WasmBackendInternals; attrs: tf.NamedAttrMap };
-
-let rawMatMul: ((...a: unknown[]) => void) | undefined;
-
-/** A tensor id registered over `shape` elements of `base`'s memory from element `offset` (no copy). */
-function view(backend: WasmBackendInternals, base: tf.TensorInfo, offset: number, shape: number[]): tf.TensorInfo {
-  return backend.makeOutput(shape, 'float32', backend.dataIdMap.get(base.dataId).memoryOffset + offset * 4);
-}
-
-/** Unregisters a {@link view} without freeing the memory it points into. */
-function dropView(backend: WasmBackendInternals, v: tf.TensorInfo): void {
-  const d = backend.dataIdMap.get(v.dataId);
-  backend.wasm.tfjs.disposeData(d.id);
-  backend.dataIdMap.delete(v.dataId);
-}
-
-const shapeBytes = (s: number[]) => new Uint8Array(new Int32Array(s).buffer);
+/** Heap byte offset of `t`'s values plus `elements` float32 values. */
+const offsetOf = (backend: WasmBackendLike, t: tf.TensorInfo, elements = 0) => backend.dataIdMap.get(t.dataId).memoryOffset + elements * 4;
 
 /**
  * One m x k by k x n product on the wasm backend through XNNPACK, written into a new m x n
- * tensor; `fill` writes the operands first (views of the heap, valid only inside `fill`).
- * Undefined when {@link useFastWasmMatMul} has not set the backend up.
+ * tensor. The right operand is `b` itself (k·n float32 values, read in place, no copy); `fill`
+ * writes the left one, and may read tensors of the backend through `heap` (views of the heap,
+ * valid only inside `fill`). Undefined when `backend` is not the active wasm backend of the
+ * checked tfjs-backend-wasm version or {@link useFastWasmMatMul} has not set it up.
  */
 export function wasmMatMulFrom(
   backend: object,
   m: number,
   k: number,
   n: number,
-  fill: (a: Float32Array, b: Float32Array) => void,
+  b: tf.TensorInfo,
+  fill: (a: Float32Array, heap: (t: tf.TensorInfo) => Float32Array) => void,
 ): tf.TensorInfo | undefined {
-  const be = backend as WasmBackendInternals & { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
-  if (!rawMatMul || !be.dataIdMap || !be.typedArrayFromHeap) return undefined;
-  const a = be.makeOutput([1, m, k], 'float32');
-  const b = be.makeOutput([1, k, n], 'float32');
+  const w = wasmInternals();
+  if (!w || w.backend !== backend || !installed()) return undefined;
+  const be = w.backend;
+  const a = allocTemp(be, [1, m, k]);
   const out = be.makeOutput([m, n], 'float32');
+  const vb = makeView(be, offsetOf(be, b), [1, k, n]);
   try {
-    fill(be.typedArrayFromHeap(a), be.typedArrayFromHeap(b));
-    const id = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId).id;
-    rawMatMul(id(a), shapeBytes([1, m, k]), 3, id(b), shapeBytes([1, k, n]), 3, false, false, id(out));
+    // Heap views only now: the allocations and registrations above may grow (and detach) the heap.
+    const heap = (t: tf.TensorInfo) => heapF32(be, offsetOf(be, t), tf.util.sizeFromShape(t.shape));
+    fill(heapF32(be, a.offset, m * k), heap);
+    w.f.batchMatMul(a.id, int32Bytes([1, m, k]), 3, vb.id, int32Bytes([1, k, n]), 3, false, false, be.dataIdMap.get(out.dataId).id);
   } finally {
-    be.disposeData(a.dataId);
-    be.disposeData(b.dataId);
+    dropView(be, vb);
+    freeTemp(be, a);
   }
   return out;
 }
@@ -97,19 +86,19 @@ export function useFastWasmMatMul(): void {
       const batch = a.shape.slice(0, -2);
       const pairs = batch.reduce((x, y) => x * y, 1);
       const sameBatch = ra === rb && batch.every((d, i) => d === b.shape[i]);
-      if (pairs <= 1 || !sameBatch || a.dtype !== 'float32' || b.dtype !== 'float32' || !rawMatMul) {
+      const w = wasmInternals();
+      if (pairs <= 1 || !sameBatch || a.dtype !== 'float32' || b.dtype !== 'float32' || !w || w.backend !== backend) {
         return callOriginal({ inputs: { a, b }, backend, attrs: plain });
       }
       const [m, k] = [a.shape[ra - 2]!, a.shape[ra - 1]!];
       const n = b.shape[rb - 1]!;
       const out = backend.makeOutput([...batch, m, n], 'float32');
       for (let p = 0; p < pairs; p++) {
-        const va = view(backend, a, p * m * k, [1, m, k]);
-        const vb = view(backend, b, p * k * n, [1, k, n]);
-        const vo = view(backend, out, p * m * n, [1, m, n]);
+        const va = makeView(backend, offsetOf(backend, a, p * m * k), [1, m, k]);
+        const vb = makeView(backend, offsetOf(backend, b, p * k * n), [1, k, n]);
+        const vo = makeView(backend, offsetOf(backend, out, p * m * n), [1, m, n]);
         try {
-          const id = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).id;
-          rawMatMul(id(va), shapeBytes([1, m, k]), 3, id(vb), shapeBytes([1, k, n]), 3, false, false, id(vo));
+          w.f.batchMatMul(va.id, int32Bytes([1, m, k]), 3, vb.id, int32Bytes([1, k, n]), 3, false, false, vo.id);
         } finally {
           dropView(backend, va);
           dropView(backend, vb);
@@ -122,14 +111,6 @@ export function useFastWasmMatMul(): void {
     }
   }) as unknown as tf.KernelFunc;
   (kernelFunc as unknown as Record<symbol, boolean>)[WRAPPED] = true;
-  const setupFunc = (backend: object) => {
-    original.setupFunc?.(backend);
-    rawMatMul = (backend as WasmBackendInternals).wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
-  };
   tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({ ...original, kernelFunc, setupFunc: setupFunc as tf.KernelConfig['setupFunc'] });
-  // The backend may already be up (its setup functions ran): set the raw function up now.
-  const engine = tf.engine() as unknown as { registry: Record<string, object | undefined> };
-  const live = engine.registry.wasm;
-  if (live) setupFunc(live);
+  tf.registerKernel({ ...original, kernelFunc });
 }

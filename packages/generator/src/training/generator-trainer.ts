@@ -47,7 +47,6 @@ function generatorConfig(configJson: Record<string, unknown>): GeneratorConfig {
 export class GeneratorTrainer extends Trainer<Resolved> {
   override readonly network: GeneratorNetwork;
   private readonly data: TokenTrainingData;
-  private readonly configSource: Record<string, unknown>;
 
   private constructor(configJson: Record<string, unknown>, data: TokenTrainingData, options: GeneratorTrainingOptions) {
     const config = generatorConfig(configJson);
@@ -58,10 +57,9 @@ export class GeneratorTrainer extends Trainer<Resolved> {
     for (const v of data.ids) if (!(v >= 0 && v < config.codebookSize)) throw new InputError(`token id ${v} is outside [0, ${config.codebookSize})`);
     for (const y of Array.from(data.labels)) if (!(y >= 0 && y < config.numClasses)) throw new InputError(`label ${y} is outside [0, ${config.numClasses})`);
     const network = buildGeneratorNetwork(config, { seed: options.seed });
-    super('generator', network, data.count, { classDropout: 0.1, labelSmoothing: 0.1, minMaskRatio: 0, ...options });
+    super('generator', network, data.count, { classDropout: 0.1, labelSmoothing: 0.1, minMaskRatio: 0, ...options }, configJson);
     this.network = network;
     this.data = data;
-    this.configSource = structuredClone(configJson);
   }
 
   /** A trainer for a freshly initialised generator (seeded by `options.seed`). */
@@ -74,10 +72,6 @@ export class GeneratorTrainer extends Trainer<Resolved> {
     const t = new GeneratorTrainer(checkpoint.config, data, { ...(checkpoint.settings as unknown as GeneratorTrainingOptions), ...overrides });
     await t.restore(checkpoint);
     return t;
-  }
-
-  configJson(): Record<string, unknown> {
-    return structuredClone(this.configSource);
   }
 
   /** The masked batch for training-set examples `indices` (draws from the training RNG). */
@@ -106,11 +100,5 @@ export class GeneratorTrainer extends Trainer<Resolved> {
 
   protected loss(indices: Int32Array): LossOutput {
     return generatorLoss(this.network, this.maskedBatch(indices), this.options.labelSmoothing);
-  }
-
-  /** Frees the network and the optimiser state. */
-  dispose(): void {
-    this.disposeOptimizer();
-    this.network.disposeAll();
   }
 }

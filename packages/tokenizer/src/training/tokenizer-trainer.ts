@@ -40,7 +40,6 @@ function tokenizerConfig(configJson: Record<string, unknown>): TitokConfig {
 export class TokenizerTrainer extends Trainer<Resolved> {
   readonly model: TitokModel;
   private readonly images: TrainingImages;
-  private readonly configSource: Record<string, unknown>;
   private lastUsed: Float32Array;
   private pending?: { indices: tf.Tensor; vectors: tf.Tensor2D };
 
@@ -52,10 +51,9 @@ export class TokenizerTrainer extends Trainer<Resolved> {
     }
     const model = withParamInit({ seed: options.seed }, () => new TitokModel({ config }));
     const resolved: Resolved = { commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, deadCodeSteps: 200, ...options };
-    super('tokenizer', model, images.count, resolved);
+    super('tokenizer', model, images.count, resolved, configJson);
     this.model = model;
     this.images = images;
-    this.configSource = structuredClone(configJson);
     this.lastUsed = new Float32Array(config.codebookSize);
   }
 
@@ -73,10 +71,6 @@ export class TokenizerTrainer extends Trainer<Resolved> {
     const t = new TokenizerTrainer(checkpoint.config, images, { ...(checkpoint.settings as unknown as TokenizerTrainingOptions), ...overrides });
     await t.restore(checkpoint);
     return t;
-  }
-
-  configJson(): Record<string, unknown> {
-    return structuredClone(this.configSource);
   }
 
   protected loss(indices: Int32Array): LossOutput {
@@ -133,11 +127,5 @@ export class TokenizerTrainer extends Trainer<Resolved> {
   protected override restoreExtra(tensors: ReadonlyMap<string, HostTensor>): void {
     const t = tensors.get('code_last_used');
     if (t) this.lastUsed = Float32Array.from(t.data);
-  }
-
-  /** Frees the model and the optimiser state. */
-  dispose(): void {
-    this.disposeOptimizer();
-    this.model.disposeAll();
   }
 }
