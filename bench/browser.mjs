@@ -17,6 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { COMMON_OPTIONS, commonArgs } from './lib/args.mjs';
 import { defaultJobs, microShapes } from './lib/plan.mjs';
 import { printTable } from './lib/table.mjs';
 
@@ -25,27 +26,15 @@ const ROOT = path.resolve(HERE, '..');
 const require = createRequire(import.meta.url);
 const FLAGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 
-const { values } = parseArgs({
-  options: {
-    preset: { type: 'string', multiple: true },
-    stage: { type: 'string', multiple: true },
-    backend: { type: 'string', multiple: true },
-    batch: { type: 'string', multiple: true },
-    runs: { type: 'string', default: '3' },
-    threads: { type: 'string', default: '2' },
-    'budget-s': { type: 'string', default: '120' },
-    json: { type: 'string' },
-  },
-});
-const list = (v) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-const threads = Number(values.threads);
-if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
-  process.stderr.write('bench browser: --threads takes 1..8\n');
+const { values } = parseArgs({ options: { ...COMMON_OPTIONS, threads: { type: 'string', default: '2' } } });
+function fail(message) {
+  process.stderr.write(`bench browser: ${message}\n`);
   process.exit(2);
 }
-const backends = list(values.backend).length ? list(values.backend) : ['wasm', 'webgpu'];
-const runs = Number(values.runs);
-const budgetS = Number(values['budget-s']);
+const { presets, stages, backendsAsked, batches, runs, budgetS } = commonArgs(values, fail, ['wasm', 'webgpu']);
+const threads = Number(values.threads);
+if (!Number.isInteger(threads) || threads < 1 || threads > 8) fail('--threads takes 1..8');
+const backends = backendsAsked.length ? backendsAsked : ['wasm', 'webgpu'];
 
 async function bundle(outdir) {
   const esbuild = require('esbuild');
@@ -73,9 +62,6 @@ function copyWasm(dir) {
 }
 
 function jobsFor(backend) {
-  const presets = list(values.preset);
-  const stages = list(values.stage);
-  const batches = list(values.batch).map(Number);
   const isDefault = !presets.length && !stages.length;
   const jobs =
     backend === 'webgpu' && isDefault

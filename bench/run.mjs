@@ -24,6 +24,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { COMMON_OPTIONS, commonArgs, list } from './lib/args.mjs';
 import { defaultJobs, microShapes } from './lib/plan.mjs';
 import { printTable } from './lib/table.mjs';
 
@@ -38,14 +39,8 @@ if (sub === 'io-memory' || sub === 'browser') {
 
 const { values } = parseArgs({
   options: {
-    preset: { type: 'string', multiple: true },
-    stage: { type: 'string', multiple: true },
-    backend: { type: 'string', multiple: true },
-    batch: { type: 'string', multiple: true },
+    ...COMMON_OPTIONS,
     threads: { type: 'string', multiple: true },
-    runs: { type: 'string', default: '3' },
-    'budget-s': { type: 'string', default: '120' },
-    json: { type: 'string' },
     'no-micro': { type: 'boolean', default: false },
     'slow-kernels': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -64,19 +59,7 @@ if (values.help) {
 }
 if (!fs.existsSync(path.join(ROOT, 'packages/generator/dist/index.js'))) fail('the packages are not built: run `npm run build` first');
 
-const list = (v) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-const STAGES = ['encode', 'decode', 'reconstruct', 'generator-step', 'generate'];
-const BACKENDS = ['wasm', 'cpu', 'webgpu'];
-const stages = list(values.stage);
-for (const s of stages) if (!STAGES.includes(s)) fail(`unknown stage '${s}' (expected one of: ${STAGES.join(', ')})`);
-const backendsAsked = list(values.backend);
-for (const b of backendsAsked) if (!BACKENDS.includes(b)) fail(`unknown backend '${b}' (expected one of: ${BACKENDS.join(', ')})`);
-const batches = list(values.batch).map(Number);
-if (batches.some((n) => !Number.isInteger(n) || n < 1)) fail('--batch takes positive integers');
-const runs = Number(values.runs);
-const budgetS = Number(values['budget-s']);
-if (!Number.isInteger(runs) || runs < 1) fail('--runs takes a positive integer');
-if (!(budgetS > 0)) fail('--budget-s takes a positive number');
+const { presets, stages, backendsAsked, batches, runs, budgetS } = commonArgs(values, fail);
 const threads = list(values.threads);
 for (const t of threads) if (t !== 'auto' && !/^[1-8]$/.test(t)) fail(`--threads takes 'auto' or 1..8, got '${t}'`);
 
@@ -116,7 +99,7 @@ function hardwareWebGPU() {
 }
 
 const backends = backendsAsked.length ? backendsAsked : hardwareWebGPU() ? ['wasm', 'webgpu'] : ['wasm'];
-const jobs = defaultJobs({ presets: list(values.preset), stages, batches, backends, threads, runs, budgetS });
+const jobs = defaultJobs({ presets, stages, batches, backends, threads, runs, budgetS });
 if (!jobs.length) fail('nothing to run for these options');
 
 process.stdout.write(`titok-js bench: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}\n`);
