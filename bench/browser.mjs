@@ -24,7 +24,6 @@ import { printTable } from './lib/table.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 const require = createRequire(import.meta.url);
-const FLAGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 
 const { values } = parseArgs({ options: { ...COMMON_OPTIONS, threads: { type: 'string', default: '2' } } });
 function fail(message) {
@@ -84,10 +83,9 @@ function jobsFor(backend) {
   return [...jobs, micro];
 }
 
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('../apps/docs/scripts/chromium.cjs');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'titok-bench-page-'));
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'titok-bench-profile-'));
-let context;
+let browser;
 let server;
 const all = [];
 try {
@@ -95,14 +93,13 @@ try {
   copyWasm(dir);
   // the docs' static server: COOP/COEP/CORP headers (cross-origin isolated: wasm threads)
   server = await require('../apps/docs/scripts/static-server.cjs').startStaticServer({ root: dir });
-  context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
   // tfjs' wasm pool is capped at hardwareConcurrency / 2
-  await context.addInitScript(`Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => ${2 * threads} })`);
+  browser = await launchChromium({ profilePrefix: 'titok-bench-profile-', hardwareConcurrency: 2 * threads });
   printTable([], { header: true });
   for (const backend of backends) {
     for (const job of jobsFor(backend)) {
       // a fresh page per job: its own wasm heap and backend
-      const page = await context.newPage();
+      const page = await browser.context.newPage();
       page.on('console', (m) => m.type() === 'warning' && process.stderr.write(`  [page] ${m.text()}\n`));
       await page.goto(`${server.url}/index.html`);
       await page.waitForFunction(() => globalThis.titokBenchReady === true);
@@ -117,10 +114,9 @@ try {
     }
   }
 } finally {
-  await context?.close();
+  await browser?.close();
   await server?.close();
   fs.rmSync(dir, { recursive: true, force: true });
-  fs.rmSync(profile, { recursive: true, force: true });
 }
 process.stdout.write('\n');
 printTable(all, { header: true });

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { toFloat32 } from '@titok/core';
 import { readSafetensors } from '@titok/io';
@@ -9,12 +8,12 @@ import { bundle } from './helpers/bundle.js';
 import { sha256Hex, startHubServer } from './helpers/hub-server.js';
 import type { HubServer } from './helpers/hub-server.js';
 import { tempDir } from './helpers/temp.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 const PIXEL = path.join(FIXTURES, 'titok_tiny_vq_pixel');
 const REPO = 'titok-test/tiny-vq-pixel';
-const FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 let server: HubServer;
-let context: BrowserContext;
+let browser: { context: BrowserContext; close(): Promise<void> } | undefined;
 let page: Page;
 let expectedSum = 0;
 const expectedSha = sha256Hex(fs.readFileSync(path.join(PIXEL, 'model.safetensors')));
@@ -36,11 +35,11 @@ beforeAll(async () => {
   }
   tensorBytesSha = h.digest('hex');
   tensorCount = sd.tensors.size;
-  context = await chromium.launchPersistentContext(tempDir('titok-profile-'), { executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await launchChromium({ profilePrefix: 'titok-profile-' });
+  page = browser.context.pages()[0] ?? (await browser.context.newPage());
 });
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
 });
 

@@ -9,18 +9,17 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium } from 'playwright-core';
-import type { BrowserContext } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
+import type { LaunchedChromium } from '../helpers/chromium.js';
 import { FIXTURES, loadExpected } from '../helpers/fixtures.js';
 import { bundle } from '../hub/helpers/bundle.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const WASM_DIR = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.png': 'image/png', '.html': 'text/html' };
-const FLAGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 
 let server: http.Server;
-let context: BrowserContext;
+let browser: LaunchedChromium;
 let pageDir: string;
 
 /** Serves the bundle, the wasm binaries and the fixture pictures, cross-origin isolated. */
@@ -51,21 +50,19 @@ beforeAll(async () => {
   pageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'titok-backend-page-'));
   await bundle(path.join(__dirname, 'browser/entry.ts'), pageDir, 'browser');
   fs.writeFileSync(path.join(pageDir, 'index.html'), '<!DOCTYPE html><meta charset="utf-8"><script type="module" src="/main.js"></script>');
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'titok-backend-profile-'));
-  context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
   // tfjs sizes the wasm thread pool from hardwareConcurrency / 2: report 4 cores for 2 threads
-  await context.addInitScript(() => Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => 4 }));
+  browser = await launchChromium({ profilePrefix: 'titok-backend-profile-', hardwareConcurrency: 4 });
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await new Promise((r) => server?.close(r));
   fs.rmSync(pageDir, { recursive: true, force: true });
 });
 
 it('selects backends and prepares browser images exactly like the reference', async () => {
   const base = await serve();
-  const page = context.pages()[0] ?? (await context.newPage());
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
   await page.goto(`${base}/index.html`);
   await page.waitForFunction(() => (globalThis as { titokReady?: boolean }).titokReady === true);
   const r = await page.evaluate((size) => (globalThis as unknown as { titokRun: (s: number) => Promise<any> }).titokRun(size), 32);

@@ -1,26 +1,14 @@
 /**
- * Chromium for the docs tests: Debian's /usr/bin/chromium driven by playwright-core (nothing is
- * downloaded), a fresh profile per run, WebGPU on (SwiftShader on machines without a GPU), and
- * a record of every request the page and its workers make.
+ * Chromium for the docs tests (launched by scripts/chromium.cjs: Debian's /usr/bin/chromium,
+ * a fresh profile per run, WebGPU on), with a record of every request the page and its workers
+ * make.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 
-export const CHROMIUM = process.env.TITOK_CHROMIUM ?? '/usr/bin/chromium';
-
-export const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-gpu-sandbox',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
+type Launched = { context: BrowserContext; profile: string; close(): Promise<void> };
+const { launchChromium } = require('../../scripts/chromium.cjs') as {
+  launchChromium: (o: { profilePrefix?: string; viewport?: { width: number; height: number } }) => Promise<Launched>;
+};
 
 export interface Browser {
   context: BrowserContext;
@@ -37,14 +25,7 @@ export interface Browser {
 
 /** Launches Chromium on a fresh temporary profile; requests outside `allowedOrigin` are recorded and aborted. */
 export async function launch(allowedOrigin: string): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium), as .ci/run does`);
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'titok-docs-profile-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 900 },
-  });
+  const { context, profile, close } = await launchChromium({ profilePrefix: 'titok-docs-profile-', viewport: { width: 1280, height: 900 } });
   const requests: string[] = [];
   const blocked: string[] = [];
   const errors: string[] = [];
@@ -68,9 +49,6 @@ export async function launch(allowedOrigin: string): Promise<Browser> {
     blocked,
     errors,
     profile,
-    async close() {
-      await context.close();
-      fs.rmSync(profile, { recursive: true, force: true });
-    },
+    close,
   };
 }
