@@ -64,7 +64,7 @@ ${BACKEND_USAGE}
     'batch-size': { type: 'string' },
   },
   async run(args: ParsedArgs, io: CliIO): Promise<number> {
-    const model = modelArg(args);
+    const model = modelArg(args, io);
     if (args.positionals.length === 0) throw new UsageError('no images given: titok encode <image...> --model <src>');
     const batchSize = num(args, 'batch-size', { integer: true, min: 1 }) ?? 8;
     await checkReadable(args.positionals, io.cwd);

@@ -128,7 +128,7 @@ ${BACKEND_USAGE}
   },
   async run(args: ParsedArgs, io: CliIO): Promise<number> {
     const bundled = str(args, 'generator') === undefined;
-    const genSrc = str(args, 'generator') ?? defaultModelPart('generator', '--generator');
+    const genSrc = str(args, 'generator') ?? defaultModelPart('generator', '--generator', io.env, io.cwd);
     const classes = strs(args, 'class');
     if (classes.length === 0) throw new UsageError("give at least one --class (an index such as 207 or an ImageNet name such as 'golden retriever')");
     if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}' (classes go after --class)`);
@@ -136,7 +136,7 @@ ${BACKEND_USAGE}
     const options = samplingOptions(args);
     const noise = str(args, 'noise');
     if (noise && options.seed !== undefined) throw new UsageError('--seed and --noise exclude each other: recorded noise replaces the seeded generator');
-    const tokSrc = str(args, 'tokenizer') ?? (bundled ? defaultModelPart('tokenizer', '--tokenizer') : undefined);
+    const tokSrc = str(args, 'tokenizer') ?? (bundled ? defaultModelPart('tokenizer', '--tokenizer', io.env, io.cwd) : undefined);
     const force = flag(args, 'force');
     const outDir = str(args, 'out') ?? '.';
     const json = flag(args, 'json');

@@ -31,7 +31,7 @@ ${BACKEND_USAGE}
     force: { type: 'boolean' },
   },
   async run(args: ParsedArgs, io: CliIO): Promise<number> {
-    modelArg(args);
+    modelArg(args, io);
     const out = str(args, 'out');
     if (!out) throw new UsageError('--out <file.png> is required');
     if (args.positionals.length !== 1) throw new UsageError('give exactly one image: titok reconstruct <image> --model <src> --out <file.png>');

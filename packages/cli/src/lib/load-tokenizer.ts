@@ -24,8 +24,8 @@ function local(io: CliIO, p: string): string {
 }
 
 /** The `--model` value, or the bundled default model's tokenizer folder when it is not given. */
-export function modelArg(args: ParsedArgs): string {
-  return str(args, 'model') ?? defaultModelPart('tokenizer', '--model');
+export function modelArg(args: ParsedArgs, io: Pick<CliIO, 'env' | 'cwd'>): string {
+  return str(args, 'model') ?? defaultModelPart('tokenizer', '--model', io.env, io.cwd);
 }
 
 /**
@@ -35,7 +35,7 @@ export function modelArg(args: ParsedArgs): string {
  */
 export async function loadTokenizer(args: ParsedArgs, parts: 'all' | 'encoder' | 'decoder', io: CliIO): Promise<TiTok> {
   const config = str(args, 'config');
-  return TiTok.fromPretrained(local(io, modelArg(args)), {
+  return TiTok.fromPretrained(local(io, modelArg(args, io)), {
     parts,
     progress_callback: downloadProgress(io.stderr),
     env: io.env,
