@@ -63,39 +63,31 @@ async function run(name, file, create, resume) {
 const results = fs.existsSync(path.join(PATHS.results, 'training.json')) ? JSON.parse(fs.readFileSync(path.join(PATHS.results, 'training.json'), 'utf8')) : {};
 results.backend = tf.getBackend();
 
-if (stages.includes('tokenizer')) {
-  const train = await loadFashionMnist('train');
-  const images = { ...train, channels: 1 };
-  const { trainer, times } = await run(
-    'tokenizer',
-    'tokenizer.ckpt',
-    () => TokenizerTrainer.create(TOKENIZER_CONFIG, images, TRAINING.tokenizer),
-    (c) => TokenizerTrainer.resume(c, images),
-  );
-  const out = path.join(PATHS.models, 'tokenizer');
-  const bytes = await exportModel(trainer.model, TOKENIZER_CONFIG, out, opts.dtype);
-  log(`tokenizer: wrote ${out} (${(bytes / 1e6).toFixed(2)} MB, ${opts.dtype})`);
-  await writeSampleImages(await loadFashionMnist('test'), GENERATOR_CONFIG.model.generator.class_names, path.join(PATHS.models, 'samples'));
-  results.tokenizer = { settings: TRAINING.tokenizer, parameters: trainer.model.numParameters(), trainingSeconds: trainer.history.at(-1).elapsed, thisRun: times, bytes, dtype: opts.dtype, history: thin(trainer.history) };
+/**
+ * One stage: trains (resuming from artifacts/fashion-mnist/<name>.ckpt), exports the network to
+ * packages/cli/models/fashion-mnist/<name>/ and records the run in results/training.json.
+ */
+async function trainStage(name, configJson, create, resume) {
+  const { trainer, times } = await run(name, `${name}.ckpt`, create, resume);
+  const out = path.join(PATHS.models, name);
+  const bytes = await exportModel(trainer.network, configJson, out, opts.dtype);
+  log(`${name}: wrote ${out} (${(bytes / 1e6).toFixed(2)} MB, ${opts.dtype})`);
+  const settings = TRAINING[name];
+  results[name] = { settings, parameters: trainer.network.numParameters(), trainingSeconds: trainer.history.at(-1).elapsed, thisRun: times, bytes, dtype: opts.dtype, history: thin(trainer.history) };
   trainer.dispose();
   writeJson(path.join(PATHS.results, 'training.json'), results);
 }
 
-if (stages.includes('generator')) {
+if (stages.includes('tokenizer')) {
   const train = await loadFashionMnist('train');
-  const data = await trainingTokens(train);
-  const { trainer, times } = await run(
-    'generator',
-    'generator.ckpt',
-    () => GeneratorTrainer.create(GENERATOR_CONFIG, data, TRAINING.generator),
-    (c) => GeneratorTrainer.resume(c, data),
-  );
-  const out = path.join(PATHS.models, 'generator');
-  const bytes = await exportModel(trainer.network, GENERATOR_CONFIG, out, opts.dtype);
-  log(`generator: wrote ${out} (${(bytes / 1e6).toFixed(2)} MB, ${opts.dtype})`);
-  results.generator = { settings: TRAINING.generator, parameters: trainer.network.numParameters(), trainingSeconds: trainer.history.at(-1).elapsed, thisRun: times, bytes, dtype: opts.dtype, history: thin(trainer.history) };
-  trainer.dispose();
-  writeJson(path.join(PATHS.results, 'training.json'), results);
+  const images = { ...train, channels: 1 };
+  await trainStage('tokenizer', TOKENIZER_CONFIG, () => TokenizerTrainer.create(TOKENIZER_CONFIG, images, TRAINING.tokenizer), (c) => TokenizerTrainer.resume(c, images));
+  await writeSampleImages(await loadFashionMnist('test'), GENERATOR_CONFIG.model.generator.class_names, path.join(PATHS.models, 'samples'));
+}
+
+if (stages.includes('generator')) {
+  const data = await trainingTokens(await loadFashionMnist('train'));
+  await trainStage('generator', GENERATOR_CONFIG, () => GeneratorTrainer.create(GENERATOR_CONFIG, data, TRAINING.generator), (c) => GeneratorTrainer.resume(c, data));
 }
 
 if (stages.includes('classifier')) {
