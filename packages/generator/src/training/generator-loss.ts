@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossOutput } from '@titok/core';
 import type { GeneratorNetwork } from '../networks/generator-network.js';
+import { maskedCrossEntropy } from './masked-cross-entropy.js';
 
 /** A masked batch: sequences [class token, L ids with some set to the mask id], and what to predict. */
 export interface MaskedBatch {
@@ -24,17 +25,12 @@ export function generatorLoss(network: GeneratorNetwork, b: MaskedBatch, labelSm
   const K = network.codebookSize;
   const n = b.batch * b.seqLen;
   const seq = tf.tensor2d(b.sequences, [b.batch, b.seqLen + 1], 'int32');
-  const logits = tf.reshape(network.forwardSequence(seq), [n, K]);
-  const logp = tf.logSoftmax(logits);
+  const logits = tf.reshape(network.forwardSequence(seq), [n, K]) as tf.Tensor2D;
   const targets = tf.tensor1d(b.targets, 'int32');
   const weights = tf.tensor1d(b.masked, 'float32');
-  const nll = tf.neg(tf.sum(tf.mul(tf.oneHot(targets, K), logp), -1));
-  const smooth = tf.neg(tf.mean(logp, -1));
-  const ce = labelSmoothing > 0 ? tf.add(tf.mul(nll, 1 - labelSmoothing), tf.mul(smooth, labelSmoothing)) : nll;
   const count = Math.max(1, b.masked.reduce((s, x) => s + x, 0));
-  const total = tf.div(tf.sum(tf.mul(ce, weights)), count) as tf.Scalar;
+  const { loss: total, nll: maskedNll } = maskedCrossEntropy(logits, targets, weights, count, labelSmoothing);
   const right = tf.cast(tf.equal(tf.argMax(logits, -1), targets), 'float32');
   const acc = tf.div(tf.sum(tf.mul(right, weights)), count) as tf.Scalar;
-  const maskedNll = tf.div(tf.sum(tf.mul(nll, weights)), count) as tf.Scalar;
   return { total, terms: { nll: maskedNll, acc } };
 }
