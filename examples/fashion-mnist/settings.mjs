@@ -19,12 +19,12 @@ export const PATHS = {
   results: path.join(REPO, 'examples/fashion-mnist/results'),
 };
 
-/** The tokenizer: 32x32 images, 32 tokens from a 1024-entry l2-normalised codebook, direct-RGB decoder. */
+/** The tokenizer: 32x32 images, 32 tokens from a 4096-entry l2-normalised codebook (the paper's size), direct-RGB decoder. */
 export const TOKENIZER_CONFIG = {
   experiment: { output_dir: 'titok_fashion_mnist', note: 'Trained from scratch with titok-js on Fashion-MNIST (examples/fashion-mnist).' },
   model: {
     vq_model: {
-      codebook_size: 1024,
+      codebook_size: 4096,
       token_size: 16,
       use_l2_norm: true,
       commitment_cost: 0.25,
@@ -75,7 +75,7 @@ export const GENERATOR_CONFIG = {
 
 /** Training settings (steps, batch, learning rate), seeds included. */
 export const TRAINING = {
-  tokenizer: { seed: 1, steps: 1600, batchSize: 32, learningRate: 3e-3, warmupSteps: 100, minLrScale: 0.05, deadCodeSteps: 50 },
+  tokenizer: { seed: 1, steps: 2000, batchSize: 32, learningRate: 3e-3, warmupSteps: 100, minLrScale: 0.05, deadCodeSteps: 50 },
   generator: { seed: 2, steps: 2000, batchSize: 32, learningRate: 2e-3, warmupSteps: 100, minLrScale: 0.05, classDropout: 0.1, labelSmoothing: 0.1 },
   classifier: { seed: 3, epochs: 2, batchSize: 64 },
   /** Steps between checkpoints. */
