@@ -52,6 +52,26 @@ describe.each(['cpu', 'wasm'])('quantizers on %s', (backend) => {
     vq.disposeAll();
   });
 
+  it.each([false, true])('VQ (l2-norm %p) takes the distances of a large batch in chunks, with the same tokens and no tensor left', (useL2Norm) => {
+    const k = 512;
+    const vq = new VectorQuantizer({ codebookSize: k, tokenSize: 8, useL2Norm });
+    vq.embedding.namedWeights().get('weight')!.write(tf.randomNormal([k, 8], 0, 1, 'float32', 11));
+    const saved = VectorQuantizer.distanceChunk;
+    VectorQuantizer.distanceChunk = 100 * k;
+    const m = 237; // two chunks of 100 rows and a partial one
+    const z = tf.randomNormal([1, m, 8], 0, 1, 'float32', 12);
+    const whole = tf.tidy(() => tf.argMin(vq.distances(tf.reshape(useL2Norm ? tf.div(z, tf.norm(z, 'euclidean', -1, true)) : z, [m, 8]) as tf.Tensor2D), 1));
+    const before = tf.memory().numTensors;
+    const q = vq.quantize(z);
+    expect(q.indices.shape).toEqual([1, m]);
+    expect(Array.from(q.indices.dataSync())).toEqual(Array.from(whole.dataSync()));
+    tf.dispose([q.indices, q.quantized, q.codebookEntries]);
+    expect(tf.memory().numTensors).toBe(before);
+    VectorQuantizer.distanceChunk = saved;
+    tf.dispose([z, whole]);
+    vq.disposeAll();
+  });
+
   it('MaskGIT-style VQ (straightThrough: false) returns the codebook rows themselves', () => {
     const vq = new VectorQuantizer({ codebookSize: 2, tokenSize: 1, straightThrough: false });
     setCodebook(vq, [[0.1], [0.7]]);

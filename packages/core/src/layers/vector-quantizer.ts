@@ -38,6 +38,8 @@ export interface Quantized {
  */
 export class VectorQuantizer extends TitokLayer {
   static className = 'TitokVectorQuantizer';
+  /** Most distances {@link VectorQuantizer.nearest} holds at once (2^24: 64 MB of float32). */
+  static distanceChunk = 1 << 24;
   readonly codebookSize: number;
   readonly tokenSize: number;
   readonly useL2Norm: boolean;
@@ -85,8 +87,8 @@ export class VectorQuantizer extends TitokLayer {
       const lead = z.shape.slice(0, -1);
       let zn = z;
       if (this.useL2Norm) zn = trace.record('z_normalized', l2Normalize(z));
-      const d = trace.record('distances', this.distances(tf.reshape(zn, [-1, this.tokenSize]) as tf.Tensor2D));
-      const indices = trace.record('indices', tf.reshape(tf.argMin(d, 1), lead));
+      const flat = tf.reshape(zn, [-1, this.tokenSize]) as tf.Tensor2D;
+      const indices = trace.record('indices', tf.reshape(trace.enabled ? tf.argMin(trace.record('distances', this.distances(flat)), 1) : this.nearest(flat), lead));
       const codebookEntries = trace.record('codebook_entries', this.lookup(indices));
       let quantized: tf.Tensor;
       if (this.straightThrough) {
@@ -99,6 +101,28 @@ export class VectorQuantizer extends TitokLayer {
       return { indices, quantized, codebookEntries };
     });
     return out;
+  }
+
+  /**
+   * Index of the nearest codebook row for each row of z2 (M x C, normalised with l2-norm),
+   * int32 M. The M x K distances are taken `distanceChunk` elements at a time, so a large batch
+   * with a large codebook (500 images x 32 tokens x 16384 codes: 1 GB at once) stays within the
+   * wasm heap; each row's distances and argmin are the same as in one piece.
+   */
+  nearest(z2: tf.Tensor2D): tf.Tensor1D {
+    const m = z2.shape[0];
+    const rows = Math.max(1, Math.floor(VectorQuantizer.distanceChunk / this.codebookSize));
+    if (m <= rows) return tf.tidy(() => tf.argMin(this.distances(z2), 1) as tf.Tensor1D);
+    return tf.tidy(() => {
+      const codebook = this.useL2Norm ? (l2Normalize(this.embedding.table()) as tf.Tensor2D) : undefined;
+      const parts: tf.Tensor1D[] = [];
+      for (let s = 0; s < m; s += rows) {
+        const part = tf.slice(z2, [s, 0], [Math.min(rows, m - s), -1]);
+        parts.push(tf.tidy(() => tf.argMin(this.distances(part, codebook), 1) as tf.Tensor1D));
+        part.dispose();
+      }
+      return tf.concat(parts) as tf.Tensor1D;
+    });
   }
 
   /** Codebook rows (normalised with l2-norm) for int32 indices of any shape: shape + [C]. */
