@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { toFloat32 } from '@titok/core';
 import { readSafetensors } from '@titok/io';
 import { FIXTURES } from '../helpers/fixtures.js';
@@ -8,12 +8,13 @@ import { bundle } from './helpers/bundle.js';
 import { sha256Hex, startHubServer } from './helpers/hub-server.js';
 import type { HubServer } from './helpers/hub-server.js';
 import { tempDir } from './helpers/temp.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium } from '../../apps/docs/scripts/chromium.cjs';
+import type { LaunchedChromium } from '../../apps/docs/scripts/chromium.cjs';
 
 const PIXEL = path.join(FIXTURES, 'titok_tiny_vq_pixel');
 const REPO = 'titok-test/tiny-vq-pixel';
 let server: HubServer;
-let browser: { context: BrowserContext; close(): Promise<void> } | undefined;
+let browser: LaunchedChromium | undefined;
 let page: Page;
 let expectedSum = 0;
 const expectedSha = sha256Hex(fs.readFileSync(path.join(PIXEL, 'model.safetensors')));

@@ -9,8 +9,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { launchChromium } from '../helpers/chromium.js';
-import type { LaunchedChromium } from '../helpers/chromium.js';
+import { launchChromium } from '../../apps/docs/scripts/chromium.cjs';
+import type { LaunchedChromium } from '../../apps/docs/scripts/chromium.cjs';
 import { FIXTURES, loadExpected } from '../helpers/fixtures.js';
 import { bundle } from '../hub/helpers/bundle.js';
 

@@ -4,11 +4,7 @@
  * make.
  */
 import type { BrowserContext, Page } from 'playwright-core';
-
-type Launched = { context: BrowserContext; profile: string; close(): Promise<void> };
-const { launchChromium } = require('../../scripts/chromium.cjs') as {
-  launchChromium: (o: { profilePrefix?: string; viewport?: { width: number; height: number } }) => Promise<Launched>;
-};
+import { launchChromium } from '../../scripts/chromium.cjs';
 
 export interface Browser {
   context: BrowserContext;

@@ -1,5 +1,8 @@
-/** Typed access to apps/docs/scripts/chromium.cjs, the one Chromium launcher of the repository. */
+// Types of chromium.cjs, for the TypeScript tests that launch Chromium (docs, test/).
 import type { BrowserContext, LaunchOptions } from 'playwright-core';
+
+export declare const CHROMIUM: string;
+export declare const CHROMIUM_ARGS: readonly string[];
 
 export interface LaunchedChromium {
   context: BrowserContext;
@@ -12,9 +15,7 @@ export interface LaunchChromiumOptions extends Omit<LaunchOptions, 'args' | 'exe
   profilePrefix?: string;
   /** Cores the pages report (tfjs starts navigator.hardwareConcurrency / 2 wasm threads). */
   hardwareConcurrency?: number;
+  viewport?: { width: number; height: number };
 }
 
-export const { launchChromium, CHROMIUM_ARGS } = require('../../apps/docs/scripts/chromium.cjs') as {
-  launchChromium: (o?: LaunchChromiumOptions) => Promise<LaunchedChromium>;
-  CHROMIUM_ARGS: readonly string[];
-};
+export declare function launchChromium(options?: LaunchChromiumOptions): Promise<LaunchedChromium>;
