@@ -69,9 +69,7 @@ export class VectorQuantizer extends TitokLayer {
    */
   distances(z2: tf.Tensor2D, codebook?: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      // the table itself when no normalisation applies: a stable tensor, so a wasm linear kernel
-      // keeps its packed copy instead of packing a fresh clone on every call
-      if (!codebook) codebook = this.useL2Norm ? (l2Normalize(this.embedding.table()) as tf.Tensor2D) : this.embedding.table();
+      codebook ??= this.comparedTable();
       const zz = tf.sum(tf.square(z2), 1, true);
       const ee = tf.sum(tf.square(codebook), 1);
       return tf.sub(tf.add(zz, ee), tf.mul(linearProduct(z2, codebook), 2)) as tf.Tensor2D;
@@ -114,7 +112,7 @@ export class VectorQuantizer extends TitokLayer {
     const rows = Math.max(1, Math.floor(VectorQuantizer.distanceChunk / this.codebookSize));
     if (m <= rows) return tf.tidy(() => tf.argMin(this.distances(z2), 1) as tf.Tensor1D);
     return tf.tidy(() => {
-      const codebook = this.useL2Norm ? (l2Normalize(this.embedding.table()) as tf.Tensor2D) : undefined;
+      const codebook = this.comparedTable();
       const parts: tf.Tensor1D[] = [];
       for (let s = 0; s < m; s += rows) {
         const part = tf.slice(z2, [s, 0], [Math.min(rows, m - s), -1]);
@@ -123,6 +121,16 @@ export class VectorQuantizer extends TitokLayer {
       }
       return tf.concat(parts) as tf.Tensor1D;
     });
+  }
+
+  /**
+   * The rows the distances compare with: normalised with l2-norm, else the table itself (a
+   * stable tensor, so a wasm linear kernel keeps its packed copy instead of packing a fresh
+   * clone on every call). Do not dispose it without l2-norm.
+   */
+  private comparedTable(): tf.Tensor2D {
+    const table = this.embedding.table();
+    return this.useL2Norm ? (l2Normalize(table) as tf.Tensor2D) : table;
   }
 
   /** Codebook rows (normalised with l2-norm) for int32 indices of any shape: shape + [C]. */
