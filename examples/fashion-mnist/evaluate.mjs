@@ -22,6 +22,7 @@ import { loadFashionMnist, loadTrainingCheckpoint } from '@titok/io/node';
 import { TiTok, TokenizerTrainer } from '@titok/tokenizer';
 import { accuracy, classify } from './lib/classifier.mjs';
 import { writeChart, writeGrid } from './lib/images.mjs';
+import { psnrDb, reconstructUint8, testRgb } from './lib/psnr.mjs';
 import { loadClassifier, stageTimer, writeJson } from './lib/stages.mjs';
 import { PATHS } from './settings.mjs';
 
@@ -42,9 +43,6 @@ const titok = await TiTok.fromPretrained(path.join(PATHS.models, 'tokenizer'));
 const generator = await TitokGenerator.fromPretrained(path.join(PATHS.models, 'generator'));
 const S = titok.imageSize;
 
-/** Test images [s, s + n) as RGB int32 0..255, N x 32 x 32 x 3. */
-const rgb = (s, n) => tf.tidy(() => tf.tile(tf.tensor4d(test.pixels.subarray(s * S * S, (s + n) * S * S), [n, S, S, 1], 'int32'), [1, 1, 1, 3]));
-
 // 1. Reconstruction PSNR over the whole test set.
 let se = 0;
 let seInner = 0;
@@ -52,7 +50,7 @@ const recon = [];
 const reconFloat = []; // the first 2000 reconstructions, for the classifier
 for (let s = 0; s < test.count; s += 500) {
   const n = Math.min(500, test.count - s);
-  const x = rgb(s, n);
+  const x = testRgb(test, s, n);
   const y = await titok.reconstruct(x, { output: 'uint8' });
   const [a, b] = [await x.data(), await y.data()];
   for (let i = 0; i < a.length; i++) {
@@ -66,9 +64,8 @@ for (let s = 0; s < test.count; s += 500) {
   if (s === 0) for (let i = 0; i < 16; i++) recon.push([Uint8Array.from(a.subarray(i * S * S * 3, (i + 1) * S * S * 3)), Uint8Array.from(b.subarray(i * S * S * 3, (i + 1) * S * S * 3))]);
   tf.dispose([x, y]);
 }
-const psnr = (sum, count) => 10 * Math.log10((255 * 255) / (sum / count));
-out.psnr = +psnr(se, test.count * S * S * 3).toFixed(2);
-out.psnr28 = +psnr(seInner, test.count * (S - 4) * (S - 4) * 3).toFixed(2);
+out.psnr = +psnrDb(se, test.count * S * S * 3).toFixed(2);
+out.psnr28 = +psnrDb(seInner, test.count * (S - 4) * (S - 4) * 3).toFixed(2);
 log(`reconstruction PSNR on ${test.count} test images: ${out.psnr} dB (32x32), ${out.psnr28} dB (the 28x28 picture)`);
 await writeGrid(path.join(PATHS.figures, 'reconstructions.png'), [0, 1, 2, 3].map((r) => recon.slice((r >> 1) * 8, (r >> 1) * 8 + 8).map((p) => p[r & 1])), { size: S, scale: 4 });
 
@@ -80,9 +77,9 @@ if (fs.existsSync(ckptFile)) {
   const n = 2000;
   let [a16, a32] = [0, 0];
   for (let s = 0; s < n; s += 500) {
-    const x = rgb(s, 500);
+    const x = testRgb(test, s, 500);
     const y16 = await titok.reconstruct(x, { output: 'uint8' });
-    const y32 = tf.tidy(() => tf.cast(tf.mul(tf.clipByValue(t32.model.reconstruct(tf.div(x, 255)), 0, 1), 255), 'int32'));
+    const y32 = reconstructUint8(t32.model, x);
     const [a, b, c] = [await x.data(), await y16.data(), await y32.data()];
     for (let i = 0; i < a.length; i++) {
       a16 += (a[i] - b[i]) ** 2;
@@ -90,7 +87,7 @@ if (fs.existsSync(ckptFile)) {
     }
     tf.dispose([x, y16, y32]);
   }
-  out.psnrFirst2000 = { float16: +psnr(a16, n * S * S * 3).toFixed(3), float32: +psnr(a32, n * S * S * 3).toFixed(3) };
+  out.psnrFirst2000 = { float16: +psnrDb(a16, n * S * S * 3).toFixed(3), float32: +psnrDb(a32, n * S * S * 3).toFixed(3) };
   log(`first ${n} test images: ${out.psnrFirst2000.float16} dB with the shipped float16 weights, ${out.psnrFirst2000.float32} dB with float32`);
   t32.dispose();
 }

@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@titok/core';
 import { loadFashionMnist, loadTrainingCheckpoint, saveTrainingCheckpoint } from '@titok/io/node';
 import { TokenizerTrainer } from '@titok/tokenizer';
+import { psnrDb, reconstructUint8, testRgb } from './lib/psnr.mjs';
 import { stageTimer, writeJson } from './lib/stages.mjs';
 import { PATHS, TOKENIZER_CONFIG, TRAINING } from './settings.mjs';
 
@@ -53,7 +54,7 @@ fs.mkdirSync(dir, { recursive: true });
 
 /** The rows already in the --json file (read again before each write: several sweeps may share it). */
 const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []);
-let rows = savedRows();
+let rows = [];
 for (const codebook of codebooks) {
   const config = structuredClone(TOKENIZER_CONFIG);
   config.model.vq_model.codebook_size = codebook;
@@ -100,18 +101,14 @@ for (const r of rows) process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.st
 
 /** PSNR over the first `testCount` test images, measured like evaluate.mjs. */
 async function testPsnr(model) {
-  const S = 32;
   let se = 0;
   const n = Math.min(testCount, test.count);
   for (let s = 0; s < n; s += 500) {
-    const m = Math.min(500, n - s);
-    const [x, y] = tf.tidy(() => {
-      const x = tf.tile(tf.tensor4d(test.pixels.subarray(s * S * S, (s + m) * S * S), [m, S, S, 1], 'int32'), [1, 1, 1, 3]);
-      return [x, tf.cast(tf.mul(tf.clipByValue(model.reconstruct(tf.div(x, 255)), 0, 1), 255), 'int32')];
-    });
+    const x = testRgb(test, s, Math.min(500, n - s));
+    const y = reconstructUint8(model, x);
     const [a, b] = [await x.data(), await y.data()];
     for (let i = 0; i < a.length; i++) se += (a[i] - b[i]) ** 2;
     tf.dispose([x, y]);
   }
-  return 10 * Math.log10((255 * 255) / (se / (n * S * S * 3)));
+  return psnrDb(se, n * test.height * test.width * 3);
 }

@@ -1,0 +1,19 @@
+/** How the example measures reconstructions: test pictures in, 8-bit pictures out, PSNR. */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Test pictures [s, s + n) as RGB int32 0..255 (grey repeated), n x S x S x 3. */
+export function testRgb(test, s, n) {
+  const S = test.height;
+  return tf.tidy(() => tf.tile(tf.tensor4d(test.pixels.subarray(s * S * S, (s + n) * S * S), [n, S, S, 1], 'int32'), [1, 1, 1, 3]));
+}
+
+/**
+ * A training `TitokModel`'s reconstruction of {@link testRgb} pictures as `titok reconstruct`
+ * writes them: clipped to [0, 1], truncated to 8 bits (int32).
+ */
+export function reconstructUint8(model, x) {
+  return tf.tidy(() => tf.cast(tf.mul(tf.clipByValue(model.reconstruct(tf.div(x, 255)), 0, 1), 255), 'int32'));
+}
+
+/** PSNR in dB of 8-bit values from a sum of squared errors over `count` values. */
+export const psnrDb = (sumSquares, count) => 10 * Math.log10((255 * 255) / (sumSquares / count));
