@@ -37,9 +37,16 @@ fs.mkdirSync(PATHS.work, { recursive: true });
 const log = (s) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 const fmt = (e) => Object.entries(e.losses).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ');
 
-/** Runs a trainer to the end with checkpoints, resuming from `file` when it exists. */
-async function run(name, file, create, resume) {
-  const ckptFile = path.join(PATHS.work, file);
+const results = fs.existsSync(path.join(PATHS.results, 'training.json')) ? JSON.parse(fs.readFileSync(path.join(PATHS.results, 'training.json'), 'utf8')) : {};
+results.backend = tf.getBackend();
+
+/**
+ * One stage: trains to the end, checkpointing to artifacts/fashion-mnist/<name>.ckpt and resuming
+ * from it when it exists (unless --fresh), exports the network to
+ * packages/cli/models/fashion-mnist/<name>/ and records the run in results/training.json.
+ */
+async function trainStage(name, configJson, create, resume) {
+  const ckptFile = path.join(PATHS.work, `${name}.ckpt`);
   let trainer;
   if (!opts.fresh && fs.existsSync(ckptFile)) {
     trainer = await resume(await loadTrainingCheckpoint(ckptFile));
@@ -57,23 +64,10 @@ async function run(name, file, create, resume) {
     },
   });
   const times = timer.stop();
-  return { trainer, times };
-}
-
-const results = fs.existsSync(path.join(PATHS.results, 'training.json')) ? JSON.parse(fs.readFileSync(path.join(PATHS.results, 'training.json'), 'utf8')) : {};
-results.backend = tf.getBackend();
-
-/**
- * One stage: trains (resuming from artifacts/fashion-mnist/<name>.ckpt), exports the network to
- * packages/cli/models/fashion-mnist/<name>/ and records the run in results/training.json.
- */
-async function trainStage(name, configJson, create, resume) {
-  const { trainer, times } = await run(name, `${name}.ckpt`, create, resume);
   const out = path.join(PATHS.models, name);
   const bytes = await exportModel(trainer.network, configJson, out, opts.dtype);
   log(`${name}: wrote ${out} (${(bytes / 1e6).toFixed(2)} MB, ${opts.dtype})`);
-  const settings = TRAINING[name];
-  results[name] = { settings, parameters: trainer.network.numParameters(), trainingSeconds: trainer.history.at(-1).elapsed, thisRun: times, bytes, dtype: opts.dtype, history: thin(trainer.history) };
+  results[name] = { settings: TRAINING[name], parameters: trainer.network.numParameters(), trainingSeconds: trainer.history.at(-1).elapsed, thisRun: times, bytes, dtype: opts.dtype, history: thin(trainer.history) };
   trainer.dispose();
   writeJson(path.join(PATHS.results, 'training.json'), results);
 }
