@@ -129,9 +129,24 @@ async function trainingTokens(train) {
   return { count: train.count, seqLen: L, ids, labels: train.labels };
 }
 
-/** Every 10th log entry (and the last), rounded, for the committed results and the plots. */
+/**
+ * About 200 points of the log for the committed results and the plots: the steps are grouped in
+ * windows of at least 10 (steps / 200 when there are more), and each kept entry (the window's
+ * last step) carries the window's mean losses, so small noisy batches still give a readable curve.
+ */
 function thin(history) {
-  return history
-    .filter((e, i) => e.step % 10 === 0 || i === history.length - 1)
-    .map((e) => ({ step: e.step, lr: +e.lr.toPrecision(4), elapsed: +e.elapsed.toFixed(1), losses: Object.fromEntries(Object.entries(e.losses).map(([k, v]) => [k, +v.toPrecision(5)])) }));
+  const every = Math.max(10, Math.ceil((history.at(-1)?.step ?? 0) / 200));
+  const out = [];
+  let window = [];
+  for (const [i, e] of history.entries()) {
+    window.push(e);
+    if (e.step % every !== 0 && i !== history.length - 1) continue;
+    const mean = (k) => {
+      const v = window.map((w) => w.losses[k]).filter((x) => x !== undefined);
+      return v.reduce((a, x) => a + x, 0) / v.length;
+    };
+    out.push({ step: e.step, lr: +e.lr.toPrecision(4), elapsed: +e.elapsed.toFixed(1), losses: Object.fromEntries(Object.keys(e.losses).map((k) => [k, +mean(k).toPrecision(5)])) });
+    window = [];
+  }
+  return out;
 }
