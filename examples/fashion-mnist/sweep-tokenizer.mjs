@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 /**
- * Reconstruction PSNR of the Fashion-MNIST tokenizer against its codebook size and training
- * length: trains the tokenizer of settings.mjs from scratch with each codebook size (all else as
- * TRAINING.tokenizer, same seed), then measures the PSNR on the test set exactly as evaluate.mjs
- * does (32x32, float32 weights, clipped, truncated to 8 bits). Runs checkpoint to
- * artifacts/fashion-mnist/sweep/ and resume from there when started again.
+ * Reconstruction PSNR of the Fashion-MNIST tokenizer against its codebook size, batch size,
+ * peak learning rate and training length: trains the tokenizer of settings.mjs from scratch for
+ * each combination (all else as TRAINING.tokenizer, same seed), then measures the PSNR on the
+ * test set exactly as evaluate.mjs does (32x32, float32 weights, clipped, truncated to 8 bits).
+ * Runs checkpoint to artifacts/fashion-mnist/sweep/ and resume from there when started again.
  *
- *   node examples/fashion-mnist/sweep-tokenizer.mjs [--codebook 1024,4096] [--steps 1600]
- *        [--stop N] [--test 10000] [--json examples/fashion-mnist/results/tokenizer-sweep.json]
+ *   node examples/fashion-mnist/sweep-tokenizer.mjs [--codebook 1024,4096] [--batch 8,32]
+ *        [--lr 0.003,0.005] [--images 64000] [--stop N] [--test 10000]
+ *        [--json examples/fashion-mnist/results/tokenizer-sweep.json]
  *
- * --steps is the length of the learning-rate schedule, --stop ends training early on that
- * schedule (a cheap comparison at equal steps). Rows are merged into the --json file by
- * (codebook, steps, stop).
+ * Lengths are in training images, so that batch sizes compare at equal work: --images is the
+ * length of the learning-rate schedule (steps = images / batch; the warm-up covers as many
+ * images as TRAINING.tokenizer's), --stop ends training early on that schedule. Rows are merged
+ * into the --json file by (codebook, batch, lr, steps, stop).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,10 +26,13 @@ import { psnrDb, reconstructUint8, testRgb } from './lib/psnr.mjs';
 import { stageTimer, writeJson } from './lib/stages.mjs';
 import { PATHS, TOKENIZER_CONFIG, TRAINING } from './settings.mjs';
 
+const base = TRAINING.tokenizer;
 const { values: opts } = parseArgs({
   options: {
-    codebook: { type: 'string', default: '1024,4096' },
-    steps: { type: 'string', default: String(TRAINING.tokenizer.steps) },
+    codebook: { type: 'string', default: String(TOKENIZER_CONFIG.model.vq_model.codebook_size) },
+    batch: { type: 'string', default: String(base.batchSize) },
+    lr: { type: 'string', default: String(base.learningRate) },
+    images: { type: 'string', default: String(base.steps * base.batchSize) },
     stop: { type: 'string' },
     test: { type: 'string', default: '10000' },
     json: { type: 'string', default: path.join(PATHS.results, 'tokenizer-sweep.json') },
@@ -38,66 +43,86 @@ const fail = (m) => {
   process.exit(2);
 };
 const int = (name, v) => (/^[1-9]\d*$/.test(v) ? Number(v) : fail(`--${name} takes a positive integer, got "${v}"`));
-const codebooks = opts.codebook.split(',').map((v) => int('codebook', v.trim()));
-const steps = int('steps', opts.steps);
-const stop = opts.stop === undefined ? steps : int('stop', opts.stop);
-if (stop > steps) fail(`--stop ${stop} is past the end of the schedule (--steps ${steps})`);
+const num = (name, v) => (Number(v) > 0 ? Number(v) : fail(`--${name} takes a positive number, got "${v}"`));
+const list = (name, parse) => opts[name].split(',').map((v) => parse(name, v.trim()));
+const codebooks = list('codebook', int);
+const batches = list('batch', int);
+const rates = list('lr', num);
+const images = int('images', opts.images);
+const stopImages = opts.stop === undefined ? images : int('stop', opts.stop);
+if (stopImages > images) fail(`--stop ${stopImages} is past the end of the schedule (--images ${images})`);
+for (const b of batches) if (images % b || stopImages % b) fail(`--images and --stop must be multiples of every --batch (${b})`);
 const testCount = int('test', opts.test);
 
 await selectBackend({ backend: 'wasm' });
 const log = (s) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 const train = await loadFashionMnist('train');
 const test = await loadFashionMnist('test');
-const images = { ...train, channels: 1 };
+const trainImages = { ...train, channels: 1 };
 const dir = path.join(PATHS.work, 'sweep');
 fs.mkdirSync(dir, { recursive: true });
 
-/** The rows already in the --json file (read again before each write: several sweeps may share it). */
-const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []);
-let rows = [];
+/**
+ * The rows already in the --json file (read again before each write: several sweeps may share
+ * it). Rows from before batch and learning rate were swept ran with batch 32 and 3e-3, and were
+ * measured on all 10,000 test images.
+ */
+const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []).map((r) => ({ batch: 32, learningRate: 0.003, testImages: 10000, ...r }));
+const sameRun = (a, b) => a.codebook === b.codebook && a.batch === b.batch && a.learningRate === b.learningRate && a.steps === b.steps && a.stop === b.stop;
+let rows = savedRows();
 for (const codebook of codebooks) {
-  const config = structuredClone(TOKENIZER_CONFIG);
-  config.model.vq_model.codebook_size = codebook;
-  const settings = { ...TRAINING.tokenizer, steps };
-  const ckpt = path.join(dir, `codebook${codebook}-steps${steps}.ckpt`);
-  const trainer = fs.existsSync(ckpt)
-    ? await TokenizerTrainer.resume(await loadTrainingCheckpoint(ckpt), images)
-    : TokenizerTrainer.create(config, images, settings);
-  if (trainer.step > stop) fail(`${ckpt} is already at step ${trainer.step}, past --stop ${stop}: pass --stop ${trainer.step} or more, or delete it`);
-  log(`codebook ${codebook}: step ${trainer.step} of ${steps}, training to ${stop}`);
-  const timer = stageTimer();
-  await trainer.train({
-    until: stop,
-    checkpointEvery: 100,
-    onCheckpoint: (c) => saveTrainingCheckpoint(ckpt, c),
-    progress_callback: (e) => e.step % 100 === 0 && log(`codebook ${codebook} ${e.step}/${stop}: mse ${e.losses.mse.toFixed(5)}, ${e.losses.codes} codes in the batch`),
-  });
-  const last = trainer.history.slice(-100);
-  const row = {
-    codebook,
-    bits: +(TOKENIZER_CONFIG.model.vq_model.num_latent_tokens * Math.log2(codebook)).toFixed(1),
-    steps,
-    stop,
-    psnr: +(await testPsnr(trainer.model)).toFixed(2),
-    trainMseLast100: last.length ? +(last.reduce((a, e) => a + e.losses.mse, 0) / last.length).toPrecision(4) : null,
-    trainingSeconds: +trainer.history.at(-1).elapsed.toFixed(0),
-    thisRun: timer.stop(),
-  };
-  trainer.dispose();
-  log(`codebook ${codebook} (${row.bits} bits), step ${stop} of ${steps}: test PSNR ${row.psnr} dB`);
-  rows = savedRows();
-  const i = rows.findIndex((r) => r.codebook === codebook && r.steps === steps && r.stop === stop);
-  if (i >= 0) rows[i] = row;
-  else rows.push(row);
-  rows.sort((a, b) => a.steps - b.steps || a.stop - b.stop || a.codebook - b.codebook);
-  writeJson(opts.json, {
-    note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images) of the tokenizer of settings.mjs trained from scratch with each codebook size; `steps` is the schedule length, `stop` where training ended on it.',
-    testImages: testCount,
-    rows,
-  });
+  for (const batchSize of batches) {
+    for (const learningRate of rates) {
+      const config = structuredClone(TOKENIZER_CONFIG);
+      config.model.vq_model.codebook_size = codebook;
+      const steps = images / batchSize;
+      const stop = stopImages / batchSize;
+      const warmupSteps = Math.round((base.warmupSteps * base.batchSize) / batchSize);
+      const settings = { ...base, batchSize, learningRate, steps, warmupSteps };
+      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}`;
+      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}.ckpt`);
+      const trainer = fs.existsSync(ckpt)
+        ? await TokenizerTrainer.resume(await loadTrainingCheckpoint(ckpt), trainImages)
+        : TokenizerTrainer.create(config, trainImages, settings);
+      if (trainer.step > stop) fail(`${ckpt} is already at step ${trainer.step}, past --stop ${stopImages} images (step ${stop}): delete it or stop later`);
+      log(`${name}: step ${trainer.step} of ${steps}, training to ${stop}`);
+      const timer = stageTimer();
+      await trainer.train({
+        until: stop,
+        checkpointEvery: Math.max(100, steps / 20),
+        onCheckpoint: (c) => saveTrainingCheckpoint(ckpt, c),
+        progress_callback: (e) => e.step % 200 === 0 && log(`${name} ${e.step}/${stop}: mse ${e.losses.mse.toFixed(5)}, ${e.losses.codes} codes in the batch`),
+      });
+      const last = trainer.history.slice(-Math.round(3200 / batchSize));
+      const row = {
+        codebook,
+        bits: +(TOKENIZER_CONFIG.model.vq_model.num_latent_tokens * Math.log2(codebook)).toFixed(1),
+        batch: batchSize,
+        learningRate,
+        steps,
+        stop,
+        psnr: +(await testPsnr(trainer.model)).toFixed(2),
+        testImages: Math.min(testCount, test.count),
+        trainMseLast3200: last.length ? +(last.reduce((a, e) => a + e.losses.mse, 0) / last.length).toPrecision(4) : null,
+        trainingSeconds: +trainer.history.at(-1).elapsed.toFixed(0),
+        thisRun: timer.stop(),
+      };
+      trainer.dispose();
+      log(`${name}, step ${stop} of ${steps}: test PSNR ${row.psnr} dB`);
+      rows = savedRows();
+      const i = rows.findIndex((r) => sameRun(r, row));
+      if (i >= 0) rows[i] = row;
+      else rows.push(row);
+      rows.sort((a, b) => a.steps * a.batch - b.steps * b.batch || a.stop * a.batch - b.stop * b.batch || a.codebook - b.codebook || b.batch - a.batch || a.learningRate - b.learningRate);
+      writeJson(opts.json, {
+        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size, batch size and peak learning rate; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
+        rows,
+      });
+    }
+  }
 }
-process.stdout.write(`\n| codebook | bits | schedule | trained | test PSNR (dB) | train MSE (last 100) |\n|---|---|---|---|---|---|\n`);
-for (const r of rows) process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.steps} | ${r.stop} | ${r.psnr} | ${r.trainMseLast100} |\n`);
+process.stdout.write(`\n| codebook | bits | batch | lr | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|\n`);
+for (const r of rows) process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.batch} | ${r.learningRate} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
 
 /** PSNR over the first `testCount` test images, measured like evaluate.mjs. */
 async function testPsnr(model) {
