@@ -89,7 +89,7 @@ for (const codebook of codebooks) {
       const timer = stageTimer();
       await trainer.train({
         until: stop,
-        checkpointEvery: Math.max(100, steps / 20),
+        checkpointEvery: Math.max(100, Math.round(steps / 20)),
         onCheckpoint: (c) => saveTrainingCheckpoint(ckpt, c),
         progress_callback: (e) => e.step % 200 === 0 && log(`${name} ${e.step}/${stop}: mse ${e.losses.mse.toFixed(5)}, ${e.losses.codes} codes in the batch`),
       });
