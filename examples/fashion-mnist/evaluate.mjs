@@ -22,7 +22,7 @@ import { loadFashionMnist, loadTrainingCheckpoint } from '@titok/io/node';
 import { TiTok, TokenizerTrainer } from '@titok/tokenizer';
 import { accuracy, classify } from './lib/classifier.mjs';
 import { writeChart, writeGrid } from './lib/images.mjs';
-import { psnrDb, reconstructUint8, testRgb } from './lib/psnr.mjs';
+import { psnrDb, reconstructUint8, sumSquares, testRgb } from './lib/psnr.mjs';
 import { loadClassifier, stageTimer, writeJson } from './lib/stages.mjs';
 import { PATHS } from './settings.mjs';
 
@@ -81,10 +81,8 @@ if (fs.existsSync(ckptFile)) {
     const y16 = await titok.reconstruct(x, { output: 'uint8' });
     const y32 = reconstructUint8(t32.model, x);
     const [a, b, c] = [await x.data(), await y16.data(), await y32.data()];
-    for (let i = 0; i < a.length; i++) {
-      a16 += (a[i] - b[i]) ** 2;
-      a32 += (a[i] - c[i]) ** 2;
-    }
+    a16 += sumSquares(a, b);
+    a32 += sumSquares(a, c);
     tf.dispose([x, y16, y32]);
   }
   out.psnrFirst2000 = { float16: +psnrDb(a16, n * S * S * 3).toFixed(3), float32: +psnrDb(a32, n * S * S * 3).toFixed(3) };

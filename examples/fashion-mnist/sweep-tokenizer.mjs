@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@titok/core';
 import { loadFashionMnist, loadTrainingCheckpoint, saveTrainingCheckpoint } from '@titok/io/node';
 import { TokenizerTrainer } from '@titok/tokenizer';
-import { psnrDb, reconstructUint8, testRgb } from './lib/psnr.mjs';
+import { psnrDb, reconstructUint8, sumSquares, testRgb } from './lib/psnr.mjs';
 import { stageTimer, writeJson } from './lib/stages.mjs';
 import { PATHS, TOKENIZER_CONFIG, TRAINING } from './settings.mjs';
 
@@ -131,8 +131,7 @@ async function testPsnr(model) {
   for (let s = 0; s < n; s += 500) {
     const x = testRgb(test, s, Math.min(500, n - s));
     const y = reconstructUint8(model, x);
-    const [a, b] = [await x.data(), await y.data()];
-    for (let i = 0; i < a.length; i++) se += (a[i] - b[i]) ** 2;
+    se += sumSquares(await x.data(), await y.data());
     tf.dispose([x, y]);
   }
   return psnrDb(se, n * test.height * test.width * 3);

@@ -15,5 +15,12 @@ export function reconstructUint8(model, x) {
   return tf.tidy(() => tf.cast(tf.mul(tf.clipByValue(model.reconstruct(tf.div(x, 255)), 0, 1), 255), 'int32'));
 }
 
+/** Sum of squared differences of two 8-bit pictures' values (exact: integers in a double). */
+export function sumSquares(a, b) {
+  let se = 0;
+  for (let i = 0; i < a.length; i++) se += (a[i] - b[i]) ** 2;
+  return se;
+}
+
 /** PSNR in dB of 8-bit values from a sum of squared errors over `count` values. */
 export const psnrDb = (sumSquares, count) => 10 * Math.log10((255 * 255) / (sumSquares / count));
