@@ -52,22 +52,19 @@ const images = int('images', opts.images);
 const stopImages = opts.stop === undefined ? images : int('stop', opts.stop);
 if (stopImages > images) fail(`--stop ${stopImages} is past the end of the schedule (--images ${images})`);
 for (const b of batches) if (images % b || stopImages % b) fail(`--images and --stop must be multiples of every --batch (${b})`);
-const testCount = int('test', opts.test);
+const testRequested = int('test', opts.test);
 
 await selectBackend({ backend: 'wasm' });
 const log = (s) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 const train = await loadFashionMnist('train');
 const test = await loadFashionMnist('test');
+const testImages = Math.min(testRequested, test.count);
 const trainImages = { ...train, channels: 1 };
 const dir = path.join(PATHS.work, 'sweep');
 fs.mkdirSync(dir, { recursive: true });
 
-/**
- * The rows already in the --json file (read again before each write: several sweeps may share
- * it). Rows from before batch and learning rate were swept ran with batch 32 and 3e-3, and were
- * measured on all 10,000 test images.
- */
-const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []).map((r) => ({ batch: 32, learningRate: 0.003, testImages: 10000, ...r }));
+/** The rows already in the --json file (read again before each write: several sweeps may share it). */
+const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []);
 const sameRun = (a, b) => a.codebook === b.codebook && a.batch === b.batch && a.learningRate === b.learningRate && a.steps === b.steps && a.stop === b.stop;
 let rows = savedRows();
 for (const codebook of codebooks) {
@@ -102,7 +99,7 @@ for (const codebook of codebooks) {
         steps,
         stop,
         psnr: +(await testPsnr(trainer.model)).toFixed(2),
-        testImages: Math.min(testCount, test.count),
+        testImages,
         trainMseLast3200: last.length ? +(last.reduce((a, e) => a + e.losses.mse, 0) / last.length).toPrecision(4) : null,
         trainingSeconds: +trainer.history.at(-1).elapsed.toFixed(0),
         thisRun: timer.stop(),
@@ -124,10 +121,10 @@ for (const codebook of codebooks) {
 process.stdout.write(`\n| codebook | bits | batch | lr | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|\n`);
 for (const r of rows) process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.batch} | ${r.learningRate} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
 
-/** PSNR over the first `testCount` test images, measured like evaluate.mjs. */
+/** PSNR over the first `testImages` test images, measured like evaluate.mjs. */
 async function testPsnr(model) {
   let se = 0;
-  const n = Math.min(testCount, test.count);
+  const n = testImages;
   for (let s = 0; s < n; s += 500) {
     const x = testRgb(test, s, Math.min(500, n - s));
     const y = reconstructUint8(model, x);
