@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 /**
  * Reconstruction PSNR of the Fashion-MNIST tokenizer against its codebook size, batch size,
- * peak learning rate and training length: trains the tokenizer of settings.mjs from scratch for
+ * peak learning rate, training length and (optionally) encoder / decoder sizes: trains the tokenizer of settings.mjs from scratch for
  * each combination (all else as TRAINING.tokenizer, same seed), then measures the PSNR on the
  * test set exactly as evaluate.mjs does (32x32, float32 weights, clipped, truncated to 8 bits).
  * Runs checkpoint to artifacts/fashion-mnist/sweep/ and resume from there when started again.
  *
  *   node examples/fashion-mnist/sweep-tokenizer.mjs [--codebook 1024,4096] [--batch 8,32]
  *        [--lr 0.003,0.005] [--images 64000] [--stop N] [--test 10000]
+ *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS]
  *        [--json examples/fashion-mnist/results/tokenizer-sweep.json]
  *
  * Lengths are in training images, so that batch sizes compare at equal work: --images is the
  * length of the learning-rate schedule (steps = images / batch; the warm-up covers as many
- * images as TRAINING.tokenizer's), --stop ends training early on that schedule. Rows are merged
- * into the --json file by (codebook, batch, lr, steps, stop).
+ * images as TRAINING.tokenizer's), --stop ends training early on that schedule. --encoder and
+ * --decoder replace the transformer sizes of settings.mjs (heads unchanged). Rows are merged into
+ * the --json file by (codebook, batch, lr, steps, stop, encoder, decoder).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -35,6 +37,8 @@ const { values: opts } = parseArgs({
     images: { type: 'string', default: String(base.steps * base.batchSize) },
     stop: { type: 'string' },
     test: { type: 'string', default: '10000' },
+    encoder: { type: 'string' },
+    decoder: { type: 'string' },
     json: { type: 'string', default: path.join(PATHS.results, 'tokenizer-sweep.json') },
   },
 });
@@ -53,6 +57,20 @@ const stopImages = opts.stop === undefined ? images : int('stop', opts.stop);
 if (stopImages > images) fail(`--stop ${stopImages} is past the end of the schedule (--images ${images})`);
 for (const b of batches) if (images % b || stopImages % b) fail(`--images and --stop must be multiples of every --batch (${b})`);
 const testRequested = int('test', opts.test);
+/** The transformer sizes of settings.mjs, with --encoder / --decoder (WIDTHxLAYERS) applied. */
+const sizes = Object.fromEntries(
+  ['encoder', 'decoder'].map((part) => {
+    const own = TOKENIZER_CONFIG.tiny[part];
+    if (opts[part] === undefined) return [part, own];
+    const m = /^([1-9]\d*)x([1-9]\d*)$/.exec(opts[part]);
+    if (!m) fail(`--${part} takes WIDTHxLAYERS, for example 128x3, got "${opts[part]}"`);
+    const [width, layers] = [Number(m[1]), Number(m[2])];
+    if (width % own.num_heads) fail(`--${part} width ${width} is not a multiple of its ${own.num_heads} heads`);
+    return [part, { ...own, width, num_layers: layers }];
+  }),
+);
+const sizeName = (s) => `${s.width}x${s.num_layers}`;
+const defaultSizes = ['encoder', 'decoder'].every((p) => sizeName(sizes[p]) === sizeName(TOKENIZER_CONFIG.tiny[p]));
 
 await selectBackend({ backend: 'wasm' });
 const log = (s) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
@@ -65,19 +83,22 @@ fs.mkdirSync(dir, { recursive: true });
 
 /** The rows already in the --json file (read again before each write: several sweeps may share it). */
 const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []);
-const sameRun = (a, b) => a.codebook === b.codebook && a.batch === b.batch && a.learningRate === b.learningRate && a.steps === b.steps && a.stop === b.stop;
+const sameRun = (a, b) =>
+  a.codebook === b.codebook && a.batch === b.batch && a.learningRate === b.learningRate && a.steps === b.steps && a.stop === b.stop && a.encoder === b.encoder && a.decoder === b.decoder;
 let rows = savedRows();
 for (const codebook of codebooks) {
   for (const batchSize of batches) {
     for (const learningRate of rates) {
       const config = structuredClone(TOKENIZER_CONFIG);
       config.model.vq_model.codebook_size = codebook;
+      config.tiny = { ...config.tiny, ...sizes };
       const steps = images / batchSize;
       const stop = stopImages / batchSize;
       const warmupSteps = Math.round((base.warmupSteps * base.batchSize) / batchSize);
       const settings = { ...base, batchSize, learningRate, steps, warmupSteps };
-      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}`;
-      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}.ckpt`);
+      const arch = defaultSizes ? '' : `-encoder${sizeName(sizes.encoder)}-decoder${sizeName(sizes.decoder)}`;
+      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${arch ? `, encoder ${sizeName(sizes.encoder)}, decoder ${sizeName(sizes.decoder)}` : ''}`;
+      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${arch}.ckpt`);
       const trainer = fs.existsSync(ckpt)
         ? await TokenizerTrainer.resume(await loadTrainingCheckpoint(ckpt), trainImages)
         : TokenizerTrainer.create(config, trainImages, settings);
@@ -98,6 +119,9 @@ for (const codebook of codebooks) {
         learningRate,
         steps,
         stop,
+        encoder: sizeName(sizes.encoder),
+        decoder: sizeName(sizes.decoder),
+        parameters: trainer.network.numParameters(),
         psnr: +(await testPsnr(trainer.model)).toFixed(2),
         testImages,
         trainMseLast3200: last.length ? +(last.reduce((a, e) => a + e.losses.mse, 0) / last.length).toPrecision(4) : null,
@@ -110,16 +134,26 @@ for (const codebook of codebooks) {
       const i = rows.findIndex((r) => sameRun(r, row));
       if (i >= 0) rows[i] = row;
       else rows.push(row);
-      rows.sort((a, b) => a.steps * a.batch - b.steps * b.batch || a.stop * a.batch - b.stop * b.batch || a.codebook - b.codebook || b.batch - a.batch || a.learningRate - b.learningRate);
+      rows.sort(
+        (a, b) =>
+          a.steps * a.batch - b.steps * b.batch ||
+          a.stop * a.batch - b.stop * b.batch ||
+          a.codebook - b.codebook ||
+          b.batch - a.batch ||
+          a.learningRate - b.learningRate ||
+          a.parameters - b.parameters,
+      );
       writeJson(opts.json, {
-        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size, batch size and peak learning rate; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
+        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size, batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS); `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
         rows,
       });
     }
   }
 }
-process.stdout.write(`\n| codebook | bits | batch | lr | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|\n`);
-for (const r of rows) process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.batch} | ${r.learningRate} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
+process.stdout.write(`\n| codebook | bits | batch | lr | encoder | decoder | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|\n`);
+for (const r of rows) {
+  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
+}
 
 /** PSNR over the first `testImages` test images, measured like evaluate.mjs. */
 async function testPsnr(model) {
