@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
  * Reconstruction PSNR of the Fashion-MNIST tokenizer against its codebook size, batch size,
- * peak learning rate, training length and (optionally) encoder / decoder sizes: trains the tokenizer of settings.mjs from scratch for
- * each combination (all else as TRAINING.tokenizer, same seed), then measures the PSNR on the
- * test set exactly as evaluate.mjs does (32x32, float32 weights, clipped, truncated to 8 bits).
+ * peak learning rate, training length and (optionally) encoder / decoder sizes: trains the
+ * tokenizer of settings.mjs from scratch for each combination (all else as TRAINING.tokenizer,
+ * same seed), then measures the PSNR on the test set exactly as evaluate.mjs does (32x32,
+ * float32 weights, clipped, truncated to 8 bits).
  * Runs checkpoint to artifacts/fashion-mnist/sweep/ and resume from there when started again.
  *
  *   node examples/fashion-mnist/sweep-tokenizer.mjs [--codebook 1024,4096] [--batch 8,32]
