@@ -22,7 +22,7 @@ import { loadFashionMnist, loadTrainingCheckpoint } from '@titok/io/node';
 import { TiTok, TokenizerTrainer } from '@titok/tokenizer';
 import { accuracy, classify } from './lib/classifier.mjs';
 import { writeChart, writeGrid } from './lib/images.mjs';
-import { psnrDb, reconstructUint8, sumSquares, testRgb } from './lib/psnr.mjs';
+import { psnrDb, reconstructUint8, testPsnr, testRgb } from './lib/psnr.mjs';
 import { loadClassifier, stageTimer, writeJson } from './lib/stages.mjs';
 import { PATHS } from './settings.mjs';
 
@@ -75,17 +75,9 @@ if (fs.existsSync(ckptFile)) {
   const train = { count: 1, height: S, width: S, channels: 1, pixels: new Uint8Array(S * S) };
   const t32 = await TokenizerTrainer.resume(await loadTrainingCheckpoint(ckptFile), train);
   const n = 2000;
-  let [a16, a32] = [0, 0];
-  for (let s = 0; s < n; s += 500) {
-    const x = testRgb(test, s, 500);
-    const y16 = await titok.reconstruct(x, { output: 'uint8' });
-    const y32 = reconstructUint8(t32.model, x);
-    const [a, b, c] = [await x.data(), await y16.data(), await y32.data()];
-    a16 += sumSquares(a, b);
-    a32 += sumSquares(a, c);
-    tf.dispose([x, y16, y32]);
-  }
-  out.psnrFirst2000 = { float16: +psnrDb(a16, n * S * S * 3).toFixed(3), float32: +psnrDb(a32, n * S * S * 3).toFixed(3) };
+  const float16 = await testPsnr(test, n, (x) => titok.reconstruct(x, { output: 'uint8' }));
+  const float32 = await testPsnr(test, n, (x) => reconstructUint8(t32.model, x));
+  out.psnrFirst2000 = { float16: +float16.toFixed(3), float32: +float32.toFixed(3) };
   log(`first ${n} test images: ${out.psnrFirst2000.float16} dB with the shipped float16 weights, ${out.psnrFirst2000.float32} dB with float32`);
   t32.dispose();
 }

@@ -25,7 +25,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@titok/core';
 import { loadFashionMnist, loadTrainingCheckpoint, saveTrainingCheckpoint } from '@titok/io/node';
 import { TokenizerTrainer } from '@titok/tokenizer';
-import { psnrDb, reconstructUint8, sumSquares, testRgb } from './lib/psnr.mjs';
+import { reconstructUint8, testPsnr } from './lib/psnr.mjs';
 import { stageTimer, writeJson } from './lib/stages.mjs';
 import { PATHS, TOKENIZER_CONFIG, TRAINING } from './settings.mjs';
 
@@ -71,7 +71,10 @@ const sizes = Object.fromEntries(
   }),
 );
 const sizeName = (s) => `${s.width}x${s.num_layers}`;
-const defaultSizes = ['encoder', 'decoder'].every((p) => sizeName(sizes[p]) === sizeName(TOKENIZER_CONFIG.tiny[p]));
+const [encoderName, decoderName] = [sizeName(sizes.encoder), sizeName(sizes.decoder)];
+/** Checkpoint-name suffix and log label: empty for the sizes of settings.mjs (older names stay valid). */
+const ownSizes = encoderName === sizeName(TOKENIZER_CONFIG.tiny.encoder) && decoderName === sizeName(TOKENIZER_CONFIG.tiny.decoder);
+const [sizeSuffix, sizeLabel] = ownSizes ? ['', ''] : [`-encoder${encoderName}-decoder${decoderName}`, `, encoder ${encoderName}, decoder ${decoderName}`];
 
 await selectBackend({ backend: 'wasm' });
 const log = (s) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
@@ -97,9 +100,8 @@ for (const codebook of codebooks) {
       const stop = stopImages / batchSize;
       const warmupSteps = Math.round((base.warmupSteps * base.batchSize) / batchSize);
       const settings = { ...base, batchSize, learningRate, steps, warmupSteps };
-      const arch = defaultSizes ? '' : `-encoder${sizeName(sizes.encoder)}-decoder${sizeName(sizes.decoder)}`;
-      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${arch ? `, encoder ${sizeName(sizes.encoder)}, decoder ${sizeName(sizes.decoder)}` : ''}`;
-      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${arch}.ckpt`);
+      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${sizeLabel}`;
+      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${sizeSuffix}.ckpt`);
       const trainer = fs.existsSync(ckpt)
         ? await TokenizerTrainer.resume(await loadTrainingCheckpoint(ckpt), trainImages)
         : TokenizerTrainer.create(config, trainImages, settings);
@@ -120,10 +122,10 @@ for (const codebook of codebooks) {
         learningRate,
         steps,
         stop,
-        encoder: sizeName(sizes.encoder),
-        decoder: sizeName(sizes.decoder),
+        encoder: encoderName,
+        decoder: decoderName,
         parameters: trainer.network.numParameters(),
-        psnr: +(await testPsnr(trainer.model)).toFixed(2),
+        psnr: +(await testPsnr(test, testImages, (x) => reconstructUint8(trainer.model, x))).toFixed(2),
         testImages,
         trainMseLast3200: last.length ? +(last.reduce((a, e) => a + e.losses.mse, 0) / last.length).toPrecision(4) : null,
         trainingSeconds: +trainer.history.at(-1).elapsed.toFixed(0),
@@ -156,15 +158,3 @@ for (const r of rows) {
   process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
 }
 
-/** PSNR over the first `testImages` test images, measured like evaluate.mjs. */
-async function testPsnr(model) {
-  let se = 0;
-  const n = testImages;
-  for (let s = 0; s < n; s += 500) {
-    const x = testRgb(test, s, Math.min(500, n - s));
-    const y = reconstructUint8(model, x);
-    se += sumSquares(await x.data(), await y.data());
-    tf.dispose([x, y]);
-  }
-  return psnrDb(se, n * test.height * test.width * 3);
-}

@@ -16,10 +16,25 @@ export function reconstructUint8(model, x) {
 }
 
 /** Sum of squared differences of two 8-bit pictures' values (exact: integers in a double). */
-export function sumSquares(a, b) {
+function sumSquares(a, b) {
   let se = 0;
   for (let i = 0; i < a.length; i++) se += (a[i] - b[i]) ** 2;
   return se;
+}
+
+/**
+ * PSNR in dB over the first `n` test pictures of `reconstruct` (x → 8-bit picture, a tensor or
+ * a promise of one), 500 at a time.
+ */
+export async function testPsnr(test, n, reconstruct) {
+  let se = 0;
+  for (let s = 0; s < n; s += 500) {
+    const x = testRgb(test, s, Math.min(500, n - s));
+    const y = await reconstruct(x);
+    se += sumSquares(await x.data(), await y.data());
+    tf.dispose([x, y]);
+  }
+  return psnrDb(se, n * test.height * test.width * 3);
 }
 
 /** PSNR in dB of 8-bit values from a sum of squared errors over `count` values. */
