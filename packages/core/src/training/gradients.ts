@@ -5,6 +5,11 @@ export interface LossOutput {
   total: tf.Scalar;
   /** Named scalars reported alongside the total (reconstruction, commitment, ...). */
   terms?: Record<string, tf.Scalar>;
+  /**
+   * What the loss averages over (examples, or masked tokens, ...): data-parallel replicas weight
+   * their shares' gradients by it. Default 1 (equal shares).
+   */
+  weight?: number;
 }
 
 /** What {@link lossGradients} returns; dispose `grads` when done ({@link disposeGradients}). */
@@ -15,6 +20,8 @@ export interface LossGradients {
   losses: Record<string, number>;
   /** Global L2 norm of the gradients before clipping. */
   gradNorm: number;
+  /** The loss's {@link LossOutput.weight} (1 when it gave none). */
+  weight: number;
 }
 
 /**
@@ -30,8 +37,10 @@ export async function lossGradients(
   const keys = [...params.keys()];
   const vars = keys.map((k) => params.get(k)!);
   let terms: Record<string, tf.Scalar> = {};
+  let weight = 1;
   const { value, grads } = tf.variableGrads(() => {
     const out = f();
+    weight = out.weight ?? 1;
     terms = Object.fromEntries(Object.entries(out.terms ?? {}).map(([k, t]) => [k, tf.keep(t)]));
     return out.total;
   }, vars);
@@ -56,7 +65,7 @@ export async function lossGradients(
   Object.keys(terms).forEach((k, i) => {
     losses[k] = termValues[i]!;
   });
-  return { grads: byKey, losses, gradNorm };
+  return { grads: byKey, losses, gradNorm, weight };
 }
 
 /** Frees the gradients of {@link lossGradients}. */

@@ -8,6 +8,8 @@ import type { HostTensor, TrainingCheckpoint, TrainingLogEntry } from './checkpo
 import { ensureTrainingKernels } from './gradient-kernels.js';
 import { disposeGradients, lossGradients } from './gradients.js';
 import type { LossOutput } from './gradients.js';
+import { combineReplicaGradients } from './replica-gradients.js';
+import type { ReplicaGroup } from './replicas.js';
 import { TrainingRng } from './rng.js';
 import { lrScaleAt } from './schedule.js';
 
@@ -32,6 +34,12 @@ export interface TrainerOptions {
   beta2?: number;
   /** Clip the gradients to this global L2 norm (default 1; 0 = no clipping). */
   clipNorm?: number;
+}
+
+/** The share of a batch one replica computes: examples [start, end) of the batch. */
+export interface BatchShare {
+  start: number;
+  end: number;
 }
 
 /** Progress of {@link Trainer.train}: each step's log entry. */
@@ -64,6 +72,7 @@ export abstract class Trainer<O extends TrainerOptions = TrainerOptions> {
   private steps = 0;
   private elapsedBefore = 0;
   private order?: { epoch: number; perm: Int32Array };
+  private replicas?: ReplicaGroup;
   private readonly configSource: Record<string, unknown>;
 
   /** `config` is the model's config.json (kept as a copy; see {@link Trainer.configJson}). */
@@ -101,8 +110,13 @@ export abstract class Trainer<O extends TrainerOptions = TrainerOptions> {
     return this.steps;
   }
 
-  /** The loss of one batch (examples `indices` of the training set), inside the gradient tape. */
-  protected abstract loss(indices: Int32Array): LossOutput;
+  /**
+   * The loss of examples `share` of a batch (`indices`: the whole batch's training-set indices),
+   * inside the gradient tape. Without replicas the share is the whole batch. Per-example random
+   * draws should be made for the whole batch, so that every replica's RNG stays in step and the
+   * draws are those of a single-process run.
+   */
+  protected abstract loss(indices: Int32Array, share: BatchShare): LossOutput;
 
   /**
    * Called after each update with the step just done (e.g. to restart dead codes); may return
@@ -116,6 +130,30 @@ export abstract class Trainer<O extends TrainerOptions = TrainerOptions> {
   }
 
   protected restoreExtra(_tensors: ReadonlyMap<string, HostTensor>): void {}
+
+  /**
+   * Makes this trainer replica `group.index` of `group.count` data-parallel replicas: each
+   * computes the gradients of its share of every batch and all apply the combined update (see
+   * {@link ReplicaGroup}). Every replica must be built from the same config, options and
+   * checkpoint. Results are deterministic for a seed and a replica count (they differ from a
+   * single-process run's in float rounding only).
+   *
+   * @throws InputError when the batch does not split evenly
+   */
+  useReplicas(group: ReplicaGroup): void {
+    if (this.options.batchSize % group.count) throw new InputError(`a batch of ${this.options.batchSize} does not split evenly over ${group.count} replicas`);
+    this.replicas = group;
+  }
+
+  /** This trainer's replica group, if {@link Trainer.useReplicas} made it one. */
+  get replicaGroup(): ReplicaGroup | undefined {
+    return this.replicas;
+  }
+
+  /** Every replica's `values` in replica order ({@link ReplicaGroup.allGather}); just `values` without replicas. */
+  protected async gather(values: Float32Array): Promise<Float32Array> {
+    return this.replicas ? this.replicas.allGather(values) : values;
+  }
 
   /** The training-set indices of the batch of 0-based `step`. */
   batchIndices(step: number): Int32Array {
@@ -137,8 +175,13 @@ export abstract class Trainer<O extends TrainerOptions = TrainerOptions> {
     const s = this.steps;
     const lrScale = lrScaleAt({ warmupSteps: this.options.warmupSteps, totalSteps: this.options.steps, minScale: this.options.minLrScale }, s);
     const indices = this.batchIndices(s);
-    const g = await lossGradients(this.params, () => this.loss(indices), { clipNorm: this.options.clipNorm || undefined });
+    const clipNorm = this.options.clipNorm || undefined;
+    const r = this.replicas;
+    const share = r ? { start: (r.index * indices.length) / r.count, end: ((r.index + 1) * indices.length) / r.count } : { start: 0, end: indices.length };
+    // Replicas clip after combining: the norm is the whole batch's.
+    const g = await lossGradients(this.params, () => this.loss(indices, share), { clipNorm: r ? undefined : clipNorm });
     try {
+      if (r) await combineReplicaGradients(r, g, clipNorm);
       if (!Number.isFinite(g.losses.loss!)) throw new InputError(`training diverged at step ${s + 1}: the loss is ${g.losses.loss}`);
       this.optimizer.apply(this.params, g.grads, lrScale);
     } finally {

@@ -18,8 +18,9 @@ export interface MaskedBatch {
 /**
  * MaskGIT's training loss on the generator network: cross-entropy of the logits at the masked
  * positions only (mean over them), with label smoothing ε: (1 − ε)·NLL + ε·mean over classes of
- * −log p. Also reports `acc`, the share of masked positions whose argmax is right. Call inside
- * the gradient tape.
+ * −log p. Also reports `acc`, the share of masked positions whose argmax is right, and weighs
+ * itself by the number of masked positions (for data-parallel replicas). Call inside the
+ * gradient tape.
  */
 export function generatorLoss(network: GeneratorNetwork, b: MaskedBatch, labelSmoothing: number): LossOutput {
   const K = network.codebookSize;
@@ -32,5 +33,17 @@ export function generatorLoss(network: GeneratorNetwork, b: MaskedBatch, labelSm
   const { loss: total, nll: maskedNll } = maskedCrossEntropy(logits, targets, weights, count, labelSmoothing);
   const right = tf.cast(tf.equal(tf.argMax(logits, -1), targets), 'float32');
   const acc = tf.div(tf.sum(tf.mul(right, weights)), count) as tf.Scalar;
-  return { total, terms: { nll: maskedNll, acc } };
+  return { total, terms: { nll: maskedNll, acc }, weight: count };
+}
+
+/** Examples [start, end) of a masked batch (a data-parallel replica's share). */
+export function sliceMaskedBatch(b: MaskedBatch, share: { start: number; end: number }): MaskedBatch {
+  const L = b.seqLen;
+  return {
+    sequences: b.sequences.slice(share.start * (L + 1), share.end * (L + 1)),
+    targets: b.targets.slice(share.start * L, share.end * L),
+    masked: b.masked.slice(share.start * L, share.end * L),
+    batch: share.end - share.start,
+    seqLen: L,
+  };
 }

@@ -5,6 +5,7 @@ import type { BackendName } from '@titok/core';
 import { decodeTrainingCheckpoint, encodeTrainingCheckpoint } from '@titok/io';
 import { GeneratorTrainer } from './generator-trainer.js';
 import type { GeneratorTrainingOptions, TokenTrainingData } from './generator-trainer.js';
+import { sliceMaskedBatch } from './generator-loss.js';
 import { arccosMaskCount, maskPositions } from './masking.js';
 
 const K = 12;
@@ -99,6 +100,20 @@ describe.each(['cpu', 'wasm'] as BackendName[])('GeneratorTrainer on %s', (backe
     expect(same(await weightsOf(straight), await weightsOf(resumed))).toBe(true);
     expect(resumed.history.map((e) => e.losses)).toEqual(straight.history.map((e) => e.losses));
     for (const t of [straight, again, other, part, resumed]) t.dispose();
+  });
+});
+
+describe('sliceMaskedBatch', () => {
+  it('cuts a replica\'s share of a masked batch, example by example', () => {
+    const t = GeneratorTrainer.create(CONFIG, tokenData(24), OPTIONS);
+    const b = t.maskedBatch(t.batchIndices(0));
+    const part = sliceMaskedBatch(b, { start: 2, end: 5 });
+    expect(part.batch).toBe(3);
+    expect(part.seqLen).toBe(L);
+    expect([...part.sequences]).toEqual([...b.sequences.subarray(2 * (L + 1), 5 * (L + 1))]);
+    expect([...part.targets]).toEqual([...b.targets.subarray(2 * L, 5 * L)]);
+    expect([...part.masked]).toEqual([...b.masked.subarray(2 * L, 5 * L)]);
+    t.dispose();
   });
 });
 

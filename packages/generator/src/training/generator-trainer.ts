@@ -1,9 +1,9 @@
 import { ConfigError, InputError, Trainer, parseModelConfig } from '@titok/core';
-import type { GeneratorConfig, LossOutput, TrainerOptions, TrainingCheckpoint } from '@titok/core';
+import type { BatchShare, GeneratorConfig, LossOutput, TrainerOptions, TrainingCheckpoint } from '@titok/core';
 import { buildGeneratorNetwork } from '../networks/build.js';
 import type { GeneratorNetwork } from '../networks/generator-network.js';
 import { classTokenId, maskTokenId, noClassTokenId } from '../networks/token-space.js';
-import { generatorLoss } from './generator-loss.js';
+import { generatorLoss, sliceMaskedBatch } from './generator-loss.js';
 import type { MaskedBatch } from './generator-loss.js';
 import { arccosMaskCount, maskPositions } from './masking.js';
 
@@ -98,7 +98,10 @@ export class GeneratorTrainer extends Trainer<Resolved> {
     return { sequences, targets, masked, batch: B, seqLen: L };
   }
 
-  protected loss(indices: Int32Array): LossOutput {
-    return generatorLoss(this.network, this.maskedBatch(indices), this.options.labelSmoothing);
+  /** The masks are drawn for the whole batch (replicas stay in step), the loss taken on `share`. */
+  protected loss(indices: Int32Array, share: BatchShare): LossOutput {
+    const b = this.maskedBatch(indices);
+    const part = share.start === 0 && share.end === b.batch ? b : sliceMaskedBatch(b, share);
+    return generatorLoss(this.network, part, this.options.labelSmoothing);
   }
 }

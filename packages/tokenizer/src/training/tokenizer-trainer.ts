@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, Trainer, parseModelConfig, withParamInit } from '@titok/core';
-import type { HostTensor, LossOutput, TitokConfig, TrainerOptions, TrainingCheckpoint } from '@titok/core';
+import type { BatchShare, HostTensor, LossOutput, TitokConfig, TrainerOptions, TrainingCheckpoint } from '@titok/core';
 import { TitokModel } from '../titok/titok-model.js';
 import { checkTrainingImages, imageBatch } from './training-images.js';
 import type { TrainingImages } from './training-images.js';
@@ -73,20 +73,25 @@ export class TokenizerTrainer extends Trainer<Resolved> {
     return t;
   }
 
-  protected loss(indices: Int32Array): LossOutput {
-    const batch = imageBatch(this.images, indices);
+  protected loss(indices: Int32Array, share: BatchShare): LossOutput {
+    const batch = imageBatch(this.images, indices.subarray(share.start, share.end));
     const out = tokenizerLoss(this.model, batch, this.options);
     this.pending = { indices: out.indices, vectors: out.vectors };
     return out;
   }
 
-  /** Marks the codes of this step's batch as used, restarts dead codes; reports `codes` (distinct codes in the batch) and `restarted`. */
+  /**
+   * Marks the codes of this step's batch as used, restarts dead codes; reports `codes` (distinct
+   * codes in the batch) and `restarted`. Replicas see the whole batch's codes and vectors.
+   */
   protected override async afterStep(step: number): Promise<Record<string, number>> {
     const p = this.pending;
     if (!p) return {};
     this.pending = undefined;
     try {
-      const ids = (await p.indices.data()) as Int32Array;
+      // Code ids travel as float32: exact below 2^24.
+      const ids = await this.gather(Float32Array.from((await p.indices.data()) as Int32Array));
+      const vectors = this.replicaGroup ? await this.gather((await p.vectors.data()) as Float32Array) : p.vectors;
       for (const i of ids) this.lastUsed[i] = step;
       const window = this.options.deadCodeSteps;
       const dead: number[] = [];
@@ -94,7 +99,7 @@ export class TokenizerTrainer extends Trainer<Resolved> {
         this.lastUsed.forEach((s, i) => {
           if (s < step - window) dead.push(i);
         });
-        if (dead.length) await this.restartCodes(dead, p.vectors, step);
+        if (dead.length) await this.restartCodes(dead, vectors, step);
       }
       return { codes: new Set(ids).size, restarted: dead.length };
     } finally {
@@ -102,13 +107,17 @@ export class TokenizerTrainer extends Trainer<Resolved> {
     }
   }
 
-  /** Sets the `dead` codebook rows to encoder vectors of this batch picked by the training RNG. */
-  private async restartCodes(dead: number[], vectors: tf.Tensor2D, step: number): Promise<void> {
+  /**
+   * Sets the `dead` codebook rows to encoder vectors of this batch (a tensor, or their values
+   * gathered from the replicas) picked by the training RNG.
+   */
+  private async restartCodes(dead: number[], vectors: tf.Tensor2D | Float32Array, step: number): Promise<void> {
     const quantizer = this.model.quantizer!;
     const table = quantizer.embedding.namedWeights().get('weight')!;
     const rows = (await table.read().data()) as Float32Array;
-    const vecs = (await vectors.data()) as Float32Array;
-    const [m, c] = vectors.shape;
+    const c = table.shape[1]!;
+    const vecs = vectors instanceof Float32Array ? vectors : ((await vectors.data()) as Float32Array);
+    const m = vecs.length / c;
     const next = Float32Array.from(rows);
     for (const code of dead) {
       const src = this.rng.int(m);
