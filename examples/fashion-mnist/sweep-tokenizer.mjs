@@ -9,23 +9,28 @@
  *
  *   node examples/fashion-mnist/sweep-tokenizer.mjs [--codebook 1024,4096] [--batch 8,32]
  *        [--lr 0.003,0.005] [--images 64000] [--stop N] [--test 10000]
- *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS]
+ *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS] [--dead-code-steps N] [--replicas 1]
  *        [--json examples/fashion-mnist/results/tokenizer-sweep.json]
  *
  * Lengths are in training images, so that batch sizes compare at equal work: --images is the
  * length of the learning-rate schedule (steps = images / batch; the warm-up covers as many
  * images as TRAINING.tokenizer's), --stop ends training early on that schedule. --encoder and
- * --decoder replace the transformer sizes of settings.mjs (heads unchanged). Rows are merged into
- * the --json file by (codebook, batch, lr, steps, stop, encoder, decoder).
+ * --decoder replace the transformer sizes of settings.mjs (heads unchanged); --dead-code-steps
+ * replaces TRAINING.tokenizer.deadCodeSteps (codes unused for that many steps restart). --replicas N trains
+ * each row data-parallel on N worker threads (lib/replicas.mjs; 1, the default, trains in this
+ * thread). Rows are merged into the --json file by (codebook, batch, lr, steps, stop, encoder,
+ * decoder, deadCodeSteps, replicas).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@titok/core';
 import { loadFashionMnist, loadTrainingCheckpoint, saveTrainingCheckpoint } from '@titok/io/node';
 import { TokenizerTrainer } from '@titok/tokenizer';
 import { reconstructUint8, testPsnr } from './lib/psnr.mjs';
+import { replicaGroup, runReplicas } from './lib/replicas.mjs';
 import { stageTimer, writeJson } from './lib/stages.mjs';
 import { PATHS, TOKENIZER_CONFIG, TRAINING } from './settings.mjs';
 
@@ -40,6 +45,8 @@ const { values: opts } = parseArgs({
     test: { type: 'string', default: '10000' },
     encoder: { type: 'string' },
     decoder: { type: 'string' },
+    'dead-code-steps': { type: 'string', default: String(base.deadCodeSteps) },
+    replicas: { type: 'string', default: '1' },
     json: { type: 'string', default: path.join(PATHS.results, 'tokenizer-sweep.json') },
   },
 });
@@ -58,6 +65,9 @@ const stopImages = opts.stop === undefined ? images : int('stop', opts.stop);
 if (stopImages > images) fail(`--stop ${stopImages} is past the end of the schedule (--images ${images})`);
 for (const b of batches) if (images % b || stopImages % b) fail(`--images and --stop must be multiples of every --batch (${b})`);
 const testRequested = int('test', opts.test);
+const replicas = int('replicas', opts.replicas);
+const deadCodeSteps = int('dead-code-steps', opts['dead-code-steps']);
+for (const b of batches) if (b % replicas) fail(`--batch ${b} does not split evenly over ${replicas} replicas`);
 /** The transformer sizes of settings.mjs, with --encoder / --decoder (WIDTHxLAYERS) applied. */
 const sizes = Object.fromEntries(
   ['encoder', 'decoder'].map((part) => {
@@ -75,9 +85,19 @@ const [encoderName, decoderName] = [sizeName(sizes.encoder), sizeName(sizes.deco
 /** Checkpoint-name suffix and log label: empty for the sizes of settings.mjs (older names stay valid). */
 const ownSizes = encoderName === sizeName(TOKENIZER_CONFIG.tiny.encoder) && decoderName === sizeName(TOKENIZER_CONFIG.tiny.decoder);
 const [sizeSuffix, sizeLabel] = ownSizes ? ['', ''] : [`-encoder${encoderName}-decoder${decoderName}`, `, encoder ${encoderName}, decoder ${decoderName}`];
+const [replicaSuffix, replicaLabel] = replicas > 1 ? [`-replicas${replicas}`, `, ${replicas} replicas`] : ['', ''];
+const [deadSuffix, deadLabel] = deadCodeSteps !== base.deadCodeSteps ? [`-dead${deadCodeSteps}`, `, dead codes after ${deadCodeSteps} steps`] : ['', ''];
+
+if (isMainThread && replicas > 1) {
+  // The worker threads run this script; replica 0 leads (logs, checkpoints, measures, writes rows).
+  await runReplicas(new URL(import.meta.url), replicas, process.argv.slice(2)).catch((e) => fail(e.message));
+  process.exit(0);
+}
+const group = replicaGroup();
+const lead = !group || group.index === 0;
 
 await selectBackend({ backend: 'wasm' });
-const log = (s) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
+const log = (s) => lead && process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 const train = await loadFashionMnist('train');
 const test = await loadFashionMnist('test');
 const testImages = Math.min(testRequested, test.count);
@@ -88,7 +108,8 @@ fs.mkdirSync(dir, { recursive: true });
 /** The rows already in the --json file (read again before each write: several sweeps may share it). */
 const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []);
 const sameRun = (a, b) =>
-  a.codebook === b.codebook && a.batch === b.batch && a.learningRate === b.learningRate && a.steps === b.steps && a.stop === b.stop && a.encoder === b.encoder && a.decoder === b.decoder;
+  a.codebook === b.codebook && a.batch === b.batch && a.learningRate === b.learningRate && a.steps === b.steps && a.stop === b.stop && a.encoder === b.encoder && a.decoder === b.decoder &&
+  a.deadCodeSteps === b.deadCodeSteps && (a.replicas ?? 1) === (b.replicas ?? 1);
 let rows = savedRows();
 for (const codebook of codebooks) {
   for (const batchSize of batches) {
@@ -99,21 +120,26 @@ for (const codebook of codebooks) {
       const steps = images / batchSize;
       const stop = stopImages / batchSize;
       const warmupSteps = Math.round((base.warmupSteps * base.batchSize) / batchSize);
-      const settings = { ...base, batchSize, learningRate, steps, warmupSteps };
-      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${sizeLabel}`;
-      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${sizeSuffix}.ckpt`);
+      const settings = { ...base, batchSize, learningRate, steps, warmupSteps, deadCodeSteps };
+      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${sizeLabel}${deadLabel}${replicaLabel}`;
+      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${sizeSuffix}${deadSuffix}${replicaSuffix}.ckpt`);
       const trainer = fs.existsSync(ckpt)
         ? await TokenizerTrainer.resume(await loadTrainingCheckpoint(ckpt), trainImages)
         : TokenizerTrainer.create(config, trainImages, settings);
+      if (group) trainer.useReplicas(group);
       if (trainer.step > stop) fail(`${ckpt} is already at step ${trainer.step}, past --stop ${stopImages} images (step ${stop}): delete it or stop later`);
       log(`${name}: step ${trainer.step} of ${steps}, training to ${stop}`);
       const timer = stageTimer();
       await trainer.train({
         until: stop,
         checkpointEvery: Math.max(100, Math.round(steps / 20)),
-        onCheckpoint: (c) => saveTrainingCheckpoint(ckpt, c),
+        onCheckpoint: (c) => lead && saveTrainingCheckpoint(ckpt, c),
         progress_callback: (e) => e.step % 200 === 0 && log(`${name} ${e.step}/${stop}: mse ${e.losses.mse.toFixed(5)}, ${e.losses.codes} codes in the batch`),
       });
+      if (!lead) {
+        trainer.dispose();
+        continue;
+      }
       const last = trainer.history.slice(-Math.round(3200 / batchSize));
       const row = {
         codebook,
@@ -124,6 +150,8 @@ for (const codebook of codebooks) {
         stop,
         encoder: encoderName,
         decoder: decoderName,
+        deadCodeSteps,
+        replicas,
         parameters: trainer.network.numParameters(),
         psnr: +(await testPsnr(test, testImages, (x) => reconstructUint8(trainer.model, x))).toFixed(2),
         testImages,
@@ -147,14 +175,15 @@ for (const codebook of codebooks) {
           a.parameters - b.parameters,
       );
       writeJson(opts.json, {
-        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size, batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS); `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
+        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size, batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps), on `replicas` data-parallel threads (1 when absent); `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
         rows,
       });
     }
   }
 }
-process.stdout.write(`\n| codebook | bits | batch | lr | encoder | decoder | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|\n`);
+if (!lead) process.exit(0);
+process.stdout.write(`\n| codebook | bits | batch | lr | encoder | decoder | dead codes after (steps) | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
 for (const r of rows) {
-  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
+  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.replicas ?? 1} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
 }
 

@@ -5,21 +5,25 @@
  * packages/cli/models/fashion-mnist/ (the CLI's and the playground's default model).
  *
  *   node examples/fashion-mnist/train.mjs [--stage tokenizer|generator|classifier|all]
- *                                          [--backend wasm|cpu] [--fresh] [--dtype float16|float32]
+ *        [--backend wasm|cpu] [--fresh] [--dtype float16|float32] [--replicas N]
  *
- * Each stage checkpoints every TRAINING.checkpointEvery steps to artifacts/fashion-mnist/ and
- * resumes from there when started again (--fresh starts over); a resumed run gives the same
- * weights as an uninterrupted one. Wall and CPU times go to examples/fashion-mnist/results/.
+ * The tokenizer and the generator train data-parallel on --replicas worker threads (default: each
+ * stage's TRAINING.replicas; 1 trains in this thread). Each stage checkpoints every
+ * TRAINING.checkpointEvery steps to artifacts/fashion-mnist/ and resumes from there when started
+ * again (--fresh starts over); a resumed run gives the same weights as an uninterrupted one with
+ * the same replica count. Wall and CPU times go to examples/fashion-mnist/results/.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@titok/core';
 import { GeneratorTrainer } from '@titok/generator';
 import { loadFashionMnist, loadTrainingCheckpoint, saveTrainingCheckpoint } from '@titok/io/node';
 import { TiTok, TokenizerTrainer } from '@titok/tokenizer';
 import { trainClassifier } from './lib/classifier.mjs';
+import { replicaGroup, runReplicas, sendLeadResult } from './lib/replicas.mjs';
 import { exportModel, saveClassifier, stageTimer, writeJson, writeSampleImages } from './lib/stages.mjs';
 import { GENERATOR_CONFIG, PATHS, TOKENIZER_CONFIG, TRAINING } from './settings.mjs';
 
@@ -29,12 +33,22 @@ const { values: opts } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     fresh: { type: 'boolean', default: false },
     dtype: { type: 'string', default: 'float16' },
+    replicas: { type: 'string' },
   },
 });
+if (opts.replicas !== undefined && !/^[1-9]\d*$/.test(opts.replicas)) {
+  process.stderr.write(`train: --replicas takes a positive integer, got "${opts.replicas}"\n`);
+  process.exit(2);
+}
+/** Replicas of a stage: --replicas, else the stage's TRAINING.replicas. */
+const replicasOf = (name) => (opts.replicas === undefined ? TRAINING.replicas[name] : Number(opts.replicas));
+/** Set in a replica's worker thread (see lib/replicas.mjs). */
+const group = replicaGroup();
+const lead = !group || group.index === 0;
 const stages = opts.stage === 'all' ? ['tokenizer', 'generator', 'classifier'] : opts.stage.split(',');
 await selectBackend({ backend: opts.backend });
 fs.mkdirSync(PATHS.work, { recursive: true });
-const log = (s) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
+const log = (s) => lead && process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 const fmt = (e) => Object.entries(e.losses).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ');
 
 const results = fs.existsSync(path.join(PATHS.results, 'training.json')) ? JSON.parse(fs.readFileSync(path.join(PATHS.results, 'training.json'), 'utf8')) : {};
@@ -43,9 +57,22 @@ results.backend = tf.getBackend();
 /**
  * One stage: trains to the end, checkpointing to artifacts/fashion-mnist/<name>.ckpt and resuming
  * from it when it exists (unless --fresh), exports the network to
- * packages/cli/models/fashion-mnist/<name>/ and records the run in results/training.json.
+ * packages/cli/models/fashion-mnist/<name>/ and records the run in results/training.json. With
+ * replicas, the main thread runs this script's stage in the worker threads and records the lead's
+ * result.
  */
 async function trainStage(name, configJson, create, resume) {
+  const replicas = replicasOf(name);
+  if (isMainThread && replicas > 1) {
+    log(`${name}: ${replicas} data-parallel replicas`);
+    const argv = ['--stage', name, '--backend', opts.backend, '--dtype', opts.dtype, '--replicas', String(replicas), ...(opts.fresh ? ['--fresh'] : [])];
+    results[name] = await runReplicas(new URL(import.meta.url), replicas, argv).catch((e) => {
+      process.stderr.write(`train: ${name}: ${e.message}\n`);
+      process.exit(1);
+    });
+    writeJson(path.join(PATHS.results, 'training.json'), results);
+    return;
+  }
   const ckptFile = path.join(PATHS.work, `${name}.ckpt`);
   let trainer;
   if (!opts.fresh && fs.existsSync(ckptFile)) {
@@ -55,20 +82,24 @@ async function trainStage(name, configJson, create, resume) {
     trainer = create();
     log(`${name}: ${trainer.network.numParameters()} parameters, ${trainer.options.steps} steps of ${trainer.options.batchSize}`);
   }
+  if (group) trainer.useReplicas(group);
   const timer = stageTimer();
   await trainer.train({
     checkpointEvery: TRAINING.checkpointEvery,
-    onCheckpoint: (c) => saveTrainingCheckpoint(ckptFile, c),
+    onCheckpoint: (c) => lead && saveTrainingCheckpoint(ckptFile, c),
     progress_callback: (e) => {
       if (e.step % 50 === 0 || e.step === trainer.options.steps) log(`${name} ${e.step}/${trainer.options.steps}: ${fmt(e)} (${e.elapsed.toFixed(0)} s)`);
     },
   });
   const times = timer.stop();
+  if (!lead) return trainer.dispose();
   const out = path.join(PATHS.models, name);
   const bytes = await exportModel(trainer.network, configJson, out, opts.dtype);
   log(`${name}: wrote ${out} (${(bytes / 1e6).toFixed(2)} MB, ${opts.dtype})`);
-  results[name] = { settings: TRAINING[name], parameters: trainer.network.numParameters(), trainingSeconds: trainer.history.at(-1).elapsed, thisRun: times, bytes, dtype: opts.dtype, history: thin(trainer.history) };
+  const record = { settings: TRAINING[name], replicas, parameters: trainer.network.numParameters(), trainingSeconds: trainer.history.at(-1).elapsed, thisRun: times, bytes, dtype: opts.dtype, history: thin(trainer.history) };
   trainer.dispose();
+  if (group) return sendLeadResult(record);
+  results[name] = record;
   writeJson(path.join(PATHS.results, 'training.json'), results);
 }
 
@@ -76,7 +107,7 @@ if (stages.includes('tokenizer')) {
   const train = await loadFashionMnist('train');
   const images = { ...train, channels: 1 };
   await trainStage('tokenizer', TOKENIZER_CONFIG, () => TokenizerTrainer.create(TOKENIZER_CONFIG, images, TRAINING.tokenizer), (c) => TokenizerTrainer.resume(c, images));
-  await writeSampleImages(await loadFashionMnist('test'), GENERATOR_CONFIG.model.generator.class_names, path.join(PATHS.models, 'samples'));
+  if (isMainThread) await writeSampleImages(await loadFashionMnist('test'), GENERATOR_CONFIG.model.generator.class_names, path.join(PATHS.models, 'samples'));
 }
 
 if (stages.includes('generator')) {
@@ -84,7 +115,7 @@ if (stages.includes('generator')) {
   await trainStage('generator', GENERATOR_CONFIG, () => GeneratorTrainer.create(GENERATOR_CONFIG, data, TRAINING.generator), (c) => GeneratorTrainer.resume(c, data));
 }
 
-if (stages.includes('classifier')) {
+if (stages.includes('classifier') && isMainThread) {
   const train = await loadFashionMnist('train');
   const timer = stageTimer();
   const { seed, epochs, batchSize, limit } = TRAINING.classifier;
