@@ -16,10 +16,10 @@
  * length of the learning-rate schedule (steps = images / batch; the warm-up covers as many
  * images as TRAINING.tokenizer's), --stop ends training early on that schedule. --encoder and
  * --decoder replace the transformer sizes of settings.mjs (heads unchanged); --dead-code-steps
- * replaces TRAINING.tokenizer.deadCodeSteps (codes unused for that many steps restart). --replicas N trains
- * each row data-parallel on N worker threads (lib/replicas.mjs; 1, the default, trains in this
- * thread). Rows are merged into the --json file by (codebook, batch, lr, steps, stop, encoder,
- * decoder, deadCodeSteps, replicas).
+ * replaces TRAINING.tokenizer.deadCodeSteps (codes unused for that many steps restart).
+ * --replicas N trains each row data-parallel on N worker threads (lib/replicas.mjs; 1, the
+ * default, trains in this thread). Rows are merged into the --json file by (codebook, batch, lr,
+ * steps, stop, encoder, decoder, deadCodeSteps, replicas).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -109,7 +109,7 @@ fs.mkdirSync(dir, { recursive: true });
 const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []);
 const sameRun = (a, b) =>
   a.codebook === b.codebook && a.batch === b.batch && a.learningRate === b.learningRate && a.steps === b.steps && a.stop === b.stop && a.encoder === b.encoder && a.decoder === b.decoder &&
-  a.deadCodeSteps === b.deadCodeSteps && (a.replicas ?? 1) === (b.replicas ?? 1);
+  a.deadCodeSteps === b.deadCodeSteps && a.replicas === b.replicas;
 let rows = savedRows();
 for (const codebook of codebooks) {
   for (const batchSize of batches) {
@@ -175,7 +175,7 @@ for (const codebook of codebooks) {
           a.parameters - b.parameters,
       );
       writeJson(opts.json, {
-        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size, batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps), on `replicas` data-parallel threads (1 when absent); `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
+        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size, batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
         rows,
       });
     }
@@ -184,6 +184,6 @@ for (const codebook of codebooks) {
 if (!lead) process.exit(0);
 process.stdout.write(`\n| codebook | bits | batch | lr | encoder | decoder | dead codes after (steps) | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
 for (const r of rows) {
-  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.replicas ?? 1} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
+  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
 }
 

@@ -15,4 +15,3 @@ export type { BatchShare, TrainerOptions, TrainRunOptions, TrainingProgressCallb
 export { useFastWasmMatMul } from './wasm-matmul.js';
 export { abortReplicas, createReplicaBuffers, sharedMemoryReplica } from './replicas.js';
 export type { ReplicaBuffers, ReplicaGroup, SharedReplicaOptions } from './replicas.js';
-export { combineReplicaGradients } from './replica-gradients.js';

@@ -145,11 +145,6 @@ export abstract class Trainer<O extends TrainerOptions = TrainerOptions> {
     this.replicas = group;
   }
 
-  /** This trainer's replica group, if {@link Trainer.useReplicas} made it one. */
-  get replicaGroup(): ReplicaGroup | undefined {
-    return this.replicas;
-  }
-
   /** Every replica's `values` in replica order ({@link ReplicaGroup.allGather}); just `values` without replicas. */
   protected async gather(values: Float32Array): Promise<Float32Array> {
     return this.replicas ? this.replicas.allGather(values) : values;

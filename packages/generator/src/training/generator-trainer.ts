@@ -100,8 +100,6 @@ export class GeneratorTrainer extends Trainer<Resolved> {
 
   /** The masks are drawn for the whole batch (replicas stay in step), the loss taken on `share`. */
   protected loss(indices: Int32Array, share: BatchShare): LossOutput {
-    const b = this.maskedBatch(indices);
-    const part = share.start === 0 && share.end === b.batch ? b : sliceMaskedBatch(b, share);
-    return generatorLoss(this.network, part, this.options.labelSmoothing);
+    return generatorLoss(this.network, sliceMaskedBatch(this.maskedBatch(indices), share), this.options.labelSmoothing);
   }
 }

@@ -91,7 +91,6 @@ export class TokenizerTrainer extends Trainer<Resolved> {
     try {
       // Code ids travel as float32: exact below 2^24.
       const ids = await this.gather(Float32Array.from((await p.indices.data()) as Int32Array));
-      const vectors = this.replicaGroup ? await this.gather((await p.vectors.data()) as Float32Array) : p.vectors;
       for (const i of ids) this.lastUsed[i] = step;
       const window = this.options.deadCodeSteps;
       const dead: number[] = [];
@@ -99,7 +98,7 @@ export class TokenizerTrainer extends Trainer<Resolved> {
         this.lastUsed.forEach((s, i) => {
           if (s < step - window) dead.push(i);
         });
-        if (dead.length) await this.restartCodes(dead, vectors, step);
+        if (dead.length) await this.restartCodes(dead, p.vectors, step);
       }
       return { codes: new Set(ids).size, restarted: dead.length };
     } finally {
@@ -108,15 +107,15 @@ export class TokenizerTrainer extends Trainer<Resolved> {
   }
 
   /**
-   * Sets the `dead` codebook rows to encoder vectors of this batch (a tensor, or their values
-   * gathered from the replicas) picked by the training RNG.
+   * Sets the `dead` codebook rows to encoder vectors of this batch (every replica's: the replicas
+   * agree on `dead`, so all of them gather here) picked by the training RNG.
    */
-  private async restartCodes(dead: number[], vectors: tf.Tensor2D | Float32Array, step: number): Promise<void> {
+  private async restartCodes(dead: number[], vectors: tf.Tensor2D, step: number): Promise<void> {
     const quantizer = this.model.quantizer!;
     const table = quantizer.embedding.namedWeights().get('weight')!;
     const rows = (await table.read().data()) as Float32Array;
     const c = table.shape[1]!;
-    const vecs = vectors instanceof Float32Array ? vectors : ((await vectors.data()) as Float32Array);
+    const vecs = await this.gather((await vectors.data()) as Float32Array);
     const m = vecs.length / c;
     const next = Float32Array.from(rows);
     for (const code of dead) {
