@@ -1,5 +1,5 @@
 export { ensureTrainingKernels } from './gradient-kernels.js';
-export { stopGradient, straightThrough } from './stop-gradient.js';
+export { rotationTrick, stopGradient, straightThrough } from './stop-gradient.js';
 export { TrainingRng } from './rng.js';
 export type { TrainingRngState } from './rng.js';
 export { AdamW, defaultDecays } from './adamw.js';

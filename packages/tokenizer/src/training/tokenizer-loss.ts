@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, l2Normalize, stopGradient, straightThrough } from '@titok/core';
+import { ConfigError, l2Normalize, rotationTrick, stopGradient, straightThrough } from '@titok/core';
 import type { LossOutput } from '@titok/core';
 import type { TitokModel } from '../titok/titok-model.js';
 import { nearestCodes } from './nearest-codes.js';
@@ -12,6 +12,11 @@ export interface TokenizerLossWeights {
   codebookWeight: number;
   /** Weight of an L1 reconstruction term added to the MSE (default 0). */
   l1Weight: number;
+  /**
+   * How the decoder's gradient crosses the quantiser to the encoder: 'straight-through' (the
+   * reference: copied unchanged) or 'rotation' (the rotation trick, {@link rotationTrick}).
+   */
+  estimator: 'straight-through' | 'rotation';
 }
 
 /** What {@link tokenizerLoss} returns: the loss terms, the chosen codes and the vectors coded. */
@@ -42,7 +47,7 @@ export function tokenizerLoss(model: TitokModel, images: tf.Tensor4D, w: Tokeniz
   const { rows: e, indices } = nearestCodes(quantizer, zFixed, codebook);
   const codebookLoss = tf.mean(tf.squaredDifference(zFixed, e)) as tf.Scalar;
   const commitment = tf.mean(tf.squaredDifference(z, stopGradient(e))) as tf.Scalar;
-  const zq = tf.reshape(straightThrough(z, e), [n, l, c]) as tf.Tensor3D;
+  const zq = tf.reshape(w.estimator === 'rotation' ? rotationTrick(z, e) : straightThrough(z, e), [n, l, c]) as tf.Tensor3D;
   const recon = model.decodeLatents(zq);
   const mse = tf.mean(tf.squaredDifference(recon, images)) as tf.Scalar;
   let rec: tf.Scalar = mse;

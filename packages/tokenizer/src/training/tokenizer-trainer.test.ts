@@ -86,6 +86,26 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
     expect(Buffer.from(c.get('encoder.conv_out.weight')!.buffer).equals(Buffer.from(a.get('encoder.conv_out.weight')!.buffer))).toBe(false);
   });
 
+  it('the rotation estimator: same first loss, other encoder updates, and training still works', async () => {
+    const settings = { ...OPTIONS, steps: backend === 'cpu' ? 8 : 14, batchSize: 8, learningRate: 1e-2 };
+    const straight = TokenizerTrainer.create(CONFIG, images, settings);
+    const rotation = TokenizerTrainer.create(CONFIG, images, { ...settings, estimator: 'rotation' });
+    expect(rotation.options.estimator).toBe('rotation');
+    expect(straight.options.estimator).toBe('straight-through');
+    const a = await straight.trainStep();
+    const b = await rotation.trainStep();
+    // The forward pass is the same (the two differ only in the gradient that reaches the encoder).
+    expect(b.losses.mse).toBe(a.losses.mse);
+    const [wa, wb] = [await weightsOf(straight), await weightsOf(rotation)];
+    expect(Buffer.from(wb.get('encoder.conv_out.weight')!.buffer).equals(Buffer.from(wa.get('encoder.conv_out.weight')!.buffer))).toBe(false);
+    const count = tf.memory().numTensors;
+    await rotation.train({ progress_callback: () => expect(tf.memory().numTensors).toBe(count) });
+    const last = rotation.history.slice(-2).reduce((s, e) => s + e.losses.mse!, 0) / 2;
+    expect(last).toBeLessThan(b.losses.mse! * 0.5);
+    straight.dispose();
+    rotation.dispose();
+  });
+
   it('resumes bit for bit: N steps = k steps, save, load, N - k steps', async () => {
     const straight = TokenizerTrainer.create(CONFIG, images, OPTIONS);
     await straight.train();
@@ -122,5 +142,6 @@ describe('TokenizerTrainer errors', () => {
     expect(() => TokenizerTrainer.create(legacy, images, OPTIONS)).toThrow(ConfigError);
     expect(() => TokenizerTrainer.create(CONFIG, { ...images, height: 8, width: 8, pixels: new Uint8Array(64) }, OPTIONS)).toThrow(/8x8, the model takes 16x16/);
     expect(() => TokenizerTrainer.create(CONFIG, { ...images, pixels: new Uint8Array(10) }, OPTIONS)).toThrow(/10 bytes for 1 images/);
+    expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, estimator: 'gumbel' as 'rotation' })).toThrow(/estimator "gumbel": straight-through or rotation/);
   });
 });

@@ -16,6 +16,8 @@ export interface TokenizerTrainingOptions extends TrainerOptions, Partial<Tokeni
   deadCodeSteps?: number;
 }
 
+const ESTIMATORS: readonly string[] = ['straight-through', 'rotation'];
+
 type Resolved = TokenizerTrainingOptions & Required<TokenizerLossWeights> & { deadCodeSteps: number };
 
 function tokenizerConfig(configJson: Record<string, unknown>): TitokConfig {
@@ -50,7 +52,10 @@ export class TokenizerTrainer extends Trainer<Resolved> {
       throw new ConfigError(`training images are ${images.height}x${images.width}, the model takes ${config.imageSize}x${config.imageSize}`);
     }
     const model = withParamInit({ seed: options.seed }, () => new TitokModel({ config }));
-    const resolved: Resolved = { commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, deadCodeSteps: 200, ...options };
+    if (options.estimator !== undefined && !ESTIMATORS.includes(options.estimator)) {
+      throw new ConfigError(`unknown estimator "${String(options.estimator)}": straight-through or rotation`);
+    }
+    const resolved: Resolved = { commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, estimator: 'straight-through', deadCodeSteps: 200, ...options };
     super('tokenizer', model, images.count, resolved, configJson);
     this.model = model;
     this.images = images;
