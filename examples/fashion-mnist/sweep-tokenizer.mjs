@@ -10,16 +10,19 @@
  *   node examples/fashion-mnist/sweep-tokenizer.mjs [--codebook 1024,4096] [--batch 8,32]
  *        [--lr 0.003,0.005] [--images 64000] [--stop N] [--test 10000]
  *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS] [--dead-code-steps N] [--replicas 1]
+ *        [--estimator straight-through|rotation] [--seed N]
  *        [--json examples/fashion-mnist/results/tokenizer-sweep.json]
  *
  * Lengths are in training images, so that batch sizes compare at equal work: --images is the
  * length of the learning-rate schedule (steps = images / batch; the warm-up covers as many
  * images as TRAINING.tokenizer's), --stop ends training early on that schedule. --encoder and
  * --decoder replace the transformer sizes of settings.mjs (heads unchanged); --dead-code-steps
- * replaces TRAINING.tokenizer.deadCodeSteps (codes unused for that many steps restart).
- * --replicas N trains each row data-parallel on N worker threads (lib/replicas.mjs; 1, the
- * default, trains in this thread). Rows are merged into the --json file by (codebook, batch, lr,
- * steps, stop, encoder, decoder, deadCodeSteps, replicas).
+ * replaces TRAINING.tokenizer.deadCodeSteps (codes unused for that many steps restart);
+ * --estimator picks how the gradient crosses the quantiser (TokenizerTrainingOptions.estimator),
+ * --seed replaces TRAINING.tokenizer.seed. --replicas N trains each row data-parallel on N worker
+ * threads (lib/replicas.mjs; 1, the default, trains in this thread). Rows are merged into the
+ * --json file by (codebook, batch, lr, steps, stop, encoder, decoder, deadCodeSteps, estimator,
+ * seed, replicas).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -47,6 +50,8 @@ const { values: opts } = parseArgs({
     decoder: { type: 'string' },
     'dead-code-steps': { type: 'string', default: String(base.deadCodeSteps) },
     replicas: { type: 'string', default: '1' },
+    estimator: { type: 'string', default: 'straight-through' },
+    seed: { type: 'string', default: String(base.seed) },
     json: { type: 'string', default: path.join(PATHS.results, 'tokenizer-sweep.json') },
   },
 });
@@ -67,6 +72,8 @@ for (const b of batches) if (images % b || stopImages % b) fail(`--images and --
 const testRequested = int('test', opts.test);
 const replicas = int('replicas', opts.replicas);
 const deadCodeSteps = int('dead-code-steps', opts['dead-code-steps']);
+const estimator = ['straight-through', 'rotation'].includes(opts.estimator) ? opts.estimator : fail(`--estimator takes straight-through or rotation, got "${opts.estimator}"`);
+const seed = int('seed', opts.seed);
 for (const b of batches) if (b % replicas) fail(`--batch ${b} does not split evenly over ${replicas} replicas`);
 /** The transformer sizes of settings.mjs, with --encoder / --decoder (WIDTHxLAYERS) applied. */
 const sizes = Object.fromEntries(
@@ -87,6 +94,8 @@ const ownSizes = encoderName === sizeName(TOKENIZER_CONFIG.tiny.encoder) && deco
 const [sizeSuffix, sizeLabel] = ownSizes ? ['', ''] : [`-encoder${encoderName}-decoder${decoderName}`, `, encoder ${encoderName}, decoder ${decoderName}`];
 const [replicaSuffix, replicaLabel] = replicas > 1 ? [`-replicas${replicas}`, `, ${replicas} replicas`] : ['', ''];
 const [deadSuffix, deadLabel] = deadCodeSteps !== base.deadCodeSteps ? [`-dead${deadCodeSteps}`, `, dead codes after ${deadCodeSteps} steps`] : ['', ''];
+const [estimatorSuffix, estimatorLabel] = estimator !== 'straight-through' ? [`-${estimator}`, `, ${estimator} estimator`] : ['', ''];
+const [seedSuffix, seedLabel] = seed !== base.seed ? [`-seed${seed}`, `, seed ${seed}`] : ['', ''];
 
 if (isMainThread && replicas > 1) {
   // The worker threads run this script; replica 0 leads (logs, checkpoints, measures, writes rows).
@@ -109,7 +118,7 @@ fs.mkdirSync(dir, { recursive: true });
 const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []);
 const sameRun = (a, b) =>
   a.codebook === b.codebook && a.batch === b.batch && a.learningRate === b.learningRate && a.steps === b.steps && a.stop === b.stop && a.encoder === b.encoder && a.decoder === b.decoder &&
-  a.deadCodeSteps === b.deadCodeSteps && a.replicas === b.replicas;
+  a.deadCodeSteps === b.deadCodeSteps && a.replicas === b.replicas && a.estimator === b.estimator && a.seed === b.seed;
 let rows = savedRows();
 for (const codebook of codebooks) {
   for (const batchSize of batches) {
@@ -120,9 +129,9 @@ for (const codebook of codebooks) {
       const steps = images / batchSize;
       const stop = stopImages / batchSize;
       const warmupSteps = Math.round((base.warmupSteps * base.batchSize) / batchSize);
-      const settings = { ...base, batchSize, learningRate, steps, warmupSteps, deadCodeSteps };
-      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${sizeLabel}${deadLabel}${replicaLabel}`;
-      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${sizeSuffix}${deadSuffix}${replicaSuffix}.ckpt`);
+      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, estimator };
+      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${sizeLabel}${deadLabel}${estimatorLabel}${seedLabel}${replicaLabel}`;
+      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${sizeSuffix}${deadSuffix}${estimatorSuffix}${seedSuffix}${replicaSuffix}.ckpt`);
       const trainer = fs.existsSync(ckpt)
         ? await TokenizerTrainer.resume(await loadTrainingCheckpoint(ckpt), trainImages)
         : TokenizerTrainer.create(config, trainImages, settings);
@@ -151,6 +160,8 @@ for (const codebook of codebooks) {
         encoder: encoderName,
         decoder: decoderName,
         deadCodeSteps,
+        estimator,
+        seed,
         replicas,
         parameters: trainer.network.numParameters(),
         psnr: +(await testPsnr(test, testImages, (x) => reconstructUint8(trainer.model, x))).toFixed(2),
@@ -175,15 +186,15 @@ for (const codebook of codebooks) {
           a.parameters - b.parameters,
       );
       writeJson(opts.json, {
-        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size, batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
+        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size, batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps), gradient estimator and seed, on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
         rows,
       });
     }
   }
 }
 if (!lead) process.exit(0);
-process.stdout.write(`\n| codebook | bits | batch | lr | encoder | decoder | dead codes after (steps) | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
+process.stdout.write(`\n| codebook | bits | batch | lr | encoder | decoder | dead codes after (steps) | estimator | seed | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
 for (const r of rows) {
-  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
+  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.estimator} | ${r.seed} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
 }
 
