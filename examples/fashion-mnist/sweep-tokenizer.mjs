@@ -10,7 +10,7 @@
  *   node examples/fashion-mnist/sweep-tokenizer.mjs [--codebook 1024,4096] [--batch 8,32]
  *        [--lr 0.003,0.005] [--images 64000] [--stop N] [--test 10000]
  *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS] [--dead-code-steps N] [--replicas 1]
- *        [--estimator straight-through|rotation] [--seed N]
+ *        [--token-size 16] [--estimator straight-through|rotation] [--continuous] [--seed N]
  *        [--json examples/fashion-mnist/results/tokenizer-sweep.json]
  *
  * Lengths are in training images, so that batch sizes compare at equal work: --images is the
@@ -18,11 +18,14 @@
  * images as TRAINING.tokenizer's), --stop ends training early on that schedule. --encoder and
  * --decoder replace the transformer sizes of settings.mjs (heads unchanged); --dead-code-steps
  * replaces TRAINING.tokenizer.deadCodeSteps (codes unused for that many steps restart);
+ * --token-size replaces the codebook vectors' dimension (token_size of settings.mjs);
  * --estimator picks how the gradient crosses the quantiser (TokenizerTrainingOptions.estimator),
- * --seed replaces TRAINING.tokenizer.seed. --replicas N trains each row data-parallel on N worker
+ * --continuous trains with quantisation bypassed (TokenizerTrainingOptions.continuous) and
+ * measures reconstructions through the encoder's vectors themselves: a reference for what
+ * quantisation costs, not a tokenizer. --seed replaces TRAINING.tokenizer.seed. --replicas N trains each row data-parallel on N worker
  * threads (lib/replicas.mjs; 1, the default, trains in this thread). Rows are merged into the
- * --json file by (codebook, batch, lr, steps, stop, encoder, decoder, deadCodeSteps, estimator,
- * seed, replicas).
+ * --json file by (codebook, token size, batch, lr, steps, stop, encoder, decoder, deadCodeSteps,
+ * estimator, continuous, seed, replicas).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -32,7 +35,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@titok/core';
 import { loadFashionMnist, loadTrainingCheckpoint, saveTrainingCheckpoint } from '@titok/io/node';
 import { TokenizerTrainer } from '@titok/tokenizer';
-import { reconstructUint8, testPsnr } from './lib/psnr.mjs';
+import { reconstructContinuousUint8, reconstructUint8, testPsnr } from './lib/psnr.mjs';
 import { replicaGroup, runReplicas } from './lib/replicas.mjs';
 import { stageTimer, writeJson } from './lib/stages.mjs';
 import { PATHS, TOKENIZER_CONFIG, TRAINING } from './settings.mjs';
@@ -50,7 +53,9 @@ const { values: opts } = parseArgs({
     decoder: { type: 'string' },
     'dead-code-steps': { type: 'string', default: String(base.deadCodeSteps) },
     replicas: { type: 'string', default: '1' },
+    'token-size': { type: 'string', default: String(TOKENIZER_CONFIG.model.vq_model.token_size) },
     estimator: { type: 'string', default: 'straight-through' },
+    continuous: { type: 'boolean', default: false },
     seed: { type: 'string', default: String(base.seed) },
     json: { type: 'string', default: path.join(PATHS.results, 'tokenizer-sweep.json') },
   },
@@ -74,6 +79,8 @@ const replicas = int('replicas', opts.replicas);
 const deadCodeSteps = int('dead-code-steps', opts['dead-code-steps']);
 const estimator = ['straight-through', 'rotation'].includes(opts.estimator) ? opts.estimator : fail(`--estimator takes straight-through or rotation, got "${opts.estimator}"`);
 const seed = int('seed', opts.seed);
+const tokenSize = int('token-size', opts['token-size']);
+const continuous = opts.continuous;
 for (const b of batches) if (b % replicas) fail(`--batch ${b} does not split evenly over ${replicas} replicas`);
 /** The transformer sizes of settings.mjs, with --encoder / --decoder (WIDTHxLAYERS) applied. */
 const sizes = Object.fromEntries(
@@ -95,6 +102,8 @@ const [sizeSuffix, sizeLabel] = ownSizes ? ['', ''] : [`-encoder${encoderName}-d
 const [replicaSuffix, replicaLabel] = replicas > 1 ? [`-replicas${replicas}`, `, ${replicas} replicas`] : ['', ''];
 const [deadSuffix, deadLabel] = deadCodeSteps !== base.deadCodeSteps ? [`-dead${deadCodeSteps}`, `, dead codes after ${deadCodeSteps} steps`] : ['', ''];
 const [estimatorSuffix, estimatorLabel] = estimator !== 'straight-through' ? [`-${estimator}`, `, ${estimator} estimator`] : ['', ''];
+const [tokenSuffix, tokenLabel] = tokenSize !== TOKENIZER_CONFIG.model.vq_model.token_size ? [`-token${tokenSize}`, `, token size ${tokenSize}`] : ['', ''];
+const [continuousSuffix, continuousLabel] = continuous ? ['-continuous', ', continuous (no quantisation)'] : ['', ''];
 const [seedSuffix, seedLabel] = seed !== base.seed ? [`-seed${seed}`, `, seed ${seed}`] : ['', ''];
 
 if (isMainThread && replicas > 1) {
@@ -117,21 +126,22 @@ fs.mkdirSync(dir, { recursive: true });
 /** The rows already in the --json file (read again before each write: several sweeps may share it). */
 const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []);
 const sameRun = (a, b) =>
-  a.codebook === b.codebook && a.batch === b.batch && a.learningRate === b.learningRate && a.steps === b.steps && a.stop === b.stop && a.encoder === b.encoder && a.decoder === b.decoder &&
-  a.deadCodeSteps === b.deadCodeSteps && a.replicas === b.replicas && a.estimator === b.estimator && a.seed === b.seed;
+  a.codebook === b.codebook && a.tokenSize === b.tokenSize && a.batch === b.batch && a.learningRate === b.learningRate && a.steps === b.steps && a.stop === b.stop && a.encoder === b.encoder && a.decoder === b.decoder &&
+  a.deadCodeSteps === b.deadCodeSteps && a.replicas === b.replicas && a.estimator === b.estimator && a.continuous === b.continuous && a.seed === b.seed;
 let rows = savedRows();
 for (const codebook of codebooks) {
   for (const batchSize of batches) {
     for (const learningRate of rates) {
       const config = structuredClone(TOKENIZER_CONFIG);
       config.model.vq_model.codebook_size = codebook;
+      config.model.vq_model.token_size = tokenSize;
       config.tiny = { ...config.tiny, ...sizes };
       const steps = images / batchSize;
       const stop = stopImages / batchSize;
       const warmupSteps = Math.round((base.warmupSteps * base.batchSize) / batchSize);
-      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, estimator };
-      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${sizeLabel}${deadLabel}${estimatorLabel}${seedLabel}${replicaLabel}`;
-      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${sizeSuffix}${deadSuffix}${estimatorSuffix}${seedSuffix}${replicaSuffix}.ckpt`);
+      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, estimator, continuous };
+      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${tokenLabel}${sizeLabel}${deadLabel}${estimatorLabel}${continuousLabel}${seedLabel}${replicaLabel}`;
+      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${tokenSuffix}${sizeSuffix}${deadSuffix}${estimatorSuffix}${continuousSuffix}${seedSuffix}${replicaSuffix}.ckpt`);
       const trainer = fs.existsSync(ckpt)
         ? await TokenizerTrainer.resume(await loadTrainingCheckpoint(ckpt), trainImages)
         : TokenizerTrainer.create(config, trainImages, settings);
@@ -153,6 +163,7 @@ for (const codebook of codebooks) {
       const row = {
         codebook,
         bits: +(TOKENIZER_CONFIG.model.vq_model.num_latent_tokens * Math.log2(codebook)).toFixed(1),
+        tokenSize,
         batch: batchSize,
         learningRate,
         steps,
@@ -161,10 +172,11 @@ for (const codebook of codebooks) {
         decoder: decoderName,
         deadCodeSteps,
         estimator,
+        continuous,
         seed,
         replicas,
         parameters: trainer.network.numParameters(),
-        psnr: +(await testPsnr(test, testImages, (x) => reconstructUint8(trainer.model, x))).toFixed(2),
+        psnr: +(await testPsnr(test, testImages, (x) => (continuous ? reconstructContinuousUint8 : reconstructUint8)(trainer.model, x))).toFixed(2),
         testImages,
         trainMseLast3200: last.length ? +(last.reduce((a, e) => a + e.losses.mse, 0) / last.length).toPrecision(4) : null,
         trainingSeconds: +trainer.history.at(-1).elapsed.toFixed(0),
@@ -181,20 +193,21 @@ for (const codebook of codebooks) {
           a.steps * a.batch - b.steps * b.batch ||
           a.stop * a.batch - b.stop * b.batch ||
           a.codebook - b.codebook ||
+          a.tokenSize - b.tokenSize ||
           b.batch - a.batch ||
           a.learningRate - b.learningRate ||
           a.parameters - b.parameters,
       );
       writeJson(opts.json, {
-        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size, batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps), gradient estimator and seed, on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
+        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps), gradient estimator, seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
         rows,
       });
     }
   }
 }
 if (!lead) process.exit(0);
-process.stdout.write(`\n| codebook | bits | batch | lr | encoder | decoder | dead codes after (steps) | estimator | seed | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
+process.stdout.write(`\n| codebook | bits | token size | batch | lr | encoder | decoder | dead codes after (steps) | estimator | continuous | seed | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
 for (const r of rows) {
-  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.estimator} | ${r.seed} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
+  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.tokenSize} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.estimator} | ${r.continuous} | ${r.seed} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
 }
 

@@ -1,5 +1,6 @@
 /** How the example measures reconstructions: test pictures in, 8-bit pictures out, PSNR. */
 import * as tf from '@tensorflow/tfjs-core';
+import { l2Normalize } from '@titok/core';
 
 /** Test pictures [s, s + n) as RGB int32 0..255 (grey repeated), n x S x S x 3. */
 export function testRgb(test, s, n) {
@@ -13,6 +14,19 @@ export function testRgb(test, s, n) {
  */
 export function reconstructUint8(model, x) {
   return tf.tidy(() => tf.cast(tf.mul(tf.clipByValue(model.reconstruct(tf.div(x, 255)), 0, 1), 255), 'int32'));
+}
+
+/**
+ * Like {@link reconstructUint8}, but decoding the encoder's (l2-normalised, if the model's
+ * quantiser normalises) vectors themselves instead of their codes: for a tokenizer trained with
+ * `continuous: true`.
+ */
+export function reconstructContinuousUint8(model, x) {
+  return tf.tidy(() => {
+    const latents = model.encodeLatents(tf.div(x, 255));
+    const z = model.quantizer.useL2Norm ? l2Normalize(latents) : latents;
+    return tf.cast(tf.mul(tf.clipByValue(model.decodeLatents(z), 0, 1), 255), 'int32');
+  });
 }
 
 /** Sum of squared differences of two 8-bit pictures' values (exact: integers in a double). */

@@ -4,8 +4,8 @@ import type { LossOutput } from '@titok/core';
 import type { TitokModel } from '../titok/titok-model.js';
 import { nearestCodes } from './nearest-codes.js';
 
-/** Weights of the tokenizer's loss terms. */
-export interface TokenizerLossWeights {
+/** Settings of the tokenizer's loss: the weights of its terms, and how the decoder is fed. */
+export interface TokenizerLossOptions {
   /** β of the commitment loss ‖z − sg(e)‖² (default 0.25, as the reference). */
   commitmentCost: number;
   /** Weight of the codebook loss ‖sg(z) − e‖² (default 1). */
@@ -17,7 +17,17 @@ export interface TokenizerLossWeights {
    * reference: copied unchanged) or 'rotation' (the rotation trick, {@link rotationTrick}).
    */
   estimator: 'straight-through' | 'rotation';
+  /**
+   * Feed the decoder the encoder's vectors z themselves, not their codes (default false). Only a
+   * reference for what quantisation costs a network: the loss terms, code choices and restarts
+   * stay as they are (the codebook still follows z), but a model trained so still decodes codes
+   * when used, which it was not trained on.
+   */
+  continuous: boolean;
 }
+
+/** @deprecated The former name of {@link TokenizerLossOptions}. */
+export type TokenizerLossWeights = TokenizerLossOptions;
 
 /** What {@link tokenizerLoss} returns: the loss terms, the chosen codes and the vectors coded. */
 export interface TokenizerLossOutput extends LossOutput {
@@ -30,11 +40,12 @@ export interface TokenizerLossOutput extends LossOutput {
 /**
  * The single-stage VQ training loss of a TiTok tokenizer with the direct-RGB decoder, on the
  * model's own layers: encode, quantise to the nearest codebook row e of z (both l2-normalised
- * when the config says so), decode the straight-through z + sg(e − z), and sum
+ * when the config says so), decode the straight-through z + sg(e − z) (or, by `estimator`, the
+ * rotation trick's; or z itself when `continuous`), and sum
  * MSE(x̂, x) (+ l1Weight·L1) + codebookWeight·‖sg(z) − e‖² + β·‖z − sg(e)‖² (means over elements,
  * as the reference's VectorQuantizer). Call inside the gradient tape.
  */
-export function tokenizerLoss(model: TitokModel, images: tf.Tensor4D, w: TokenizerLossWeights): TokenizerLossOutput {
+export function tokenizerLoss(model: TitokModel, images: tf.Tensor4D, w: TokenizerLossOptions): TokenizerLossOutput {
   const quantizer = model.quantizer;
   if (!quantizer || model.config.isLegacy || !model.encoder || !model.decoder) {
     throw new ConfigError('training needs a VQ tokenizer with the direct-RGB decoder (is_legacy: false), built with both parts');
@@ -47,7 +58,8 @@ export function tokenizerLoss(model: TitokModel, images: tf.Tensor4D, w: Tokeniz
   const { rows: e, indices } = nearestCodes(quantizer, zFixed, codebook);
   const codebookLoss = tf.mean(tf.squaredDifference(zFixed, e)) as tf.Scalar;
   const commitment = tf.mean(tf.squaredDifference(z, stopGradient(e))) as tf.Scalar;
-  const zq = tf.reshape(w.estimator === 'rotation' ? rotationTrick(z, e) : straightThrough(z, e), [n, l, c]) as tf.Tensor3D;
+  const fed = w.continuous ? z : w.estimator === 'rotation' ? rotationTrick(z, e) : straightThrough(z, e);
+  const zq = tf.reshape(fed, [n, l, c]) as tf.Tensor3D;
   const recon = model.decodeLatents(zq);
   const mse = tf.mean(tf.squaredDifference(recon, images)) as tf.Scalar;
   let rec: tf.Scalar = mse;

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { ConfigError, selectBackend } from '@titok/core';
+import { ConfigError, l2Normalize, selectBackend } from '@titok/core';
 import type { BackendName } from '@titok/core';
 import { decodeTrainingCheckpoint, encodeTrainingCheckpoint } from '@titok/io';
 import { loadFashionMnist } from '@titok/io/node';
 import { TokenizerTrainer } from './tokenizer-trainer.js';
 import type { TokenizerTrainingOptions } from './tokenizer-trainer.js';
+import { imageBatch } from './training-images.js';
 import type { TrainingImages } from './training-images.js';
 
 /** A tiny direct-RGB VQ tokenizer for 16x16 images. */
@@ -104,6 +105,24 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
     expect(last).toBeLessThan(b.losses.mse! * 0.5);
     straight.dispose();
     rotation.dispose();
+  });
+
+  it('continuous: the decoder is fed the encoder vectors themselves, and training still works', async () => {
+    const settings = { ...OPTIONS, steps: backend === 'cpu' ? 8 : 14, batchSize: 8, learningRate: 1e-2, continuous: true };
+    const t = TokenizerTrainer.create(CONFIG, images, settings);
+    // The batch is all 8 images (in some order): its MSE through z itself, before any update.
+    const expected = tf.tidy(() => {
+      const x = imageBatch(images, Int32Array.from({ length: 8 }, (_, i) => i));
+      const y = t.model.decodeLatents(l2Normalize(t.model.encodeLatents(x)) as tf.Tensor3D);
+      return tf.mean(tf.squaredDifference(y, x)).dataSync()[0]!;
+    });
+    const first = await t.trainStep();
+    expect(first.losses.mse).toBeCloseTo(expected, 6);
+    const count = tf.memory().numTensors;
+    await t.train({ progress_callback: () => expect(tf.memory().numTensors).toBe(count) });
+    const last = t.history.slice(-2).reduce((s, e) => s + e.losses.mse!, 0) / 2;
+    expect(last).toBeLessThan(first.losses.mse! * 0.5);
+    t.dispose();
   });
 
   it('resumes bit for bit: N steps = k steps, save, load, N - k steps', async () => {

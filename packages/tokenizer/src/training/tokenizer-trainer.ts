@@ -5,10 +5,10 @@ import { TitokModel } from '../titok/titok-model.js';
 import { checkTrainingImages, imageBatch } from './training-images.js';
 import type { TrainingImages } from './training-images.js';
 import { tokenizerLoss } from './tokenizer-loss.js';
-import type { TokenizerLossWeights } from './tokenizer-loss.js';
+import type { TokenizerLossOptions } from './tokenizer-loss.js';
 
-/** Settings of {@link TokenizerTrainer}: the shared ones plus the loss weights and code restarts. */
-export interface TokenizerTrainingOptions extends TrainerOptions, Partial<TokenizerLossWeights> {
+/** Settings of {@link TokenizerTrainer}: the shared ones plus the loss options and code restarts. */
+export interface TokenizerTrainingOptions extends TrainerOptions, Partial<TokenizerLossOptions> {
   /**
    * Re-initialise codebook rows that no image of the last `deadCodeSteps` steps chose, from
    * encoder vectors of the current batch (0 turns it off; default 200).
@@ -18,7 +18,7 @@ export interface TokenizerTrainingOptions extends TrainerOptions, Partial<Tokeni
 
 const ESTIMATORS: readonly string[] = ['straight-through', 'rotation'];
 
-type Resolved = TokenizerTrainingOptions & Required<TokenizerLossWeights> & { deadCodeSteps: number };
+type Resolved = TokenizerTrainingOptions & Required<TokenizerLossOptions> & { deadCodeSteps: number };
 
 function tokenizerConfig(configJson: Record<string, unknown>): TitokConfig {
   const c = parseModelConfig(configJson).tokenizer;
@@ -55,7 +55,7 @@ export class TokenizerTrainer extends Trainer<Resolved> {
     if (options.estimator !== undefined && !ESTIMATORS.includes(options.estimator)) {
       throw new ConfigError(`unknown estimator "${String(options.estimator)}": straight-through or rotation`);
     }
-    const resolved: Resolved = { commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, estimator: 'straight-through', deadCodeSteps: 200, ...options };
+    const resolved: Resolved = { commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, estimator: 'straight-through', continuous: false, deadCodeSteps: 200, ...options };
     super('tokenizer', model, images.count, resolved, configJson);
     this.model = model;
     this.images = images;
