@@ -10,7 +10,8 @@
  *   node examples/fashion-mnist/sweep-tokenizer.mjs [--codebook 1024,4096] [--batch 8,32]
  *        [--lr 0.003,0.005] [--images 64000] [--stop N] [--test 10000]
  *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS] [--dead-code-steps N] [--replicas 1]
- *        [--token-size 16] [--estimator straight-through|rotation] [--continuous] [--seed N]
+ *        [--token-size 16] [--commitment 0.25] [--estimator straight-through|rotation] [--continuous]
+ *        [--seed N]
  *        [--json examples/fashion-mnist/results/tokenizer-sweep.json]
  *
  * Lengths are in training images, so that batch sizes compare at equal work: --images is the
@@ -18,14 +19,15 @@
  * images as TRAINING.tokenizer's), --stop ends training early on that schedule. --encoder and
  * --decoder replace the transformer sizes of settings.mjs (heads unchanged); --dead-code-steps
  * replaces TRAINING.tokenizer.deadCodeSteps (codes unused for that many steps restart);
- * --token-size replaces the codebook vectors' dimension (token_size of settings.mjs);
+ * --token-size replaces the codebook vectors' dimension (token_size of settings.mjs),
+ * --commitment the commitment loss's weight β (TokenizerTrainingOptions.commitmentCost);
  * --estimator picks how the gradient crosses the quantiser (TokenizerTrainingOptions.estimator),
  * --continuous trains with quantisation bypassed (TokenizerTrainingOptions.continuous) and
  * measures reconstructions through the encoder's vectors themselves: a reference for what
  * quantisation costs, not a tokenizer. --seed replaces TRAINING.tokenizer.seed. --replicas N trains each row data-parallel on N worker
  * threads (lib/replicas.mjs; 1, the default, trains in this thread). Rows are merged into the
  * --json file by (codebook, token size, batch, lr, steps, stop, encoder, decoder, deadCodeSteps,
- * estimator, continuous, seed, replicas).
+ * commitment, estimator, continuous, seed, replicas).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -54,6 +56,7 @@ const { values: opts } = parseArgs({
     'dead-code-steps': { type: 'string', default: String(base.deadCodeSteps) },
     replicas: { type: 'string', default: '1' },
     'token-size': { type: 'string', default: String(TOKENIZER_CONFIG.model.vq_model.token_size) },
+    commitment: { type: 'string', default: '0.25' },
     estimator: { type: 'string', default: 'straight-through' },
     continuous: { type: 'boolean', default: false },
     seed: { type: 'string', default: String(base.seed) },
@@ -81,6 +84,7 @@ const estimator = ['straight-through', 'rotation'].includes(opts.estimator) ? op
 const seed = int('seed', opts.seed);
 const tokenSize = int('token-size', opts['token-size']);
 const continuous = opts.continuous;
+const commitmentCost = num('commitment', opts.commitment);
 for (const b of batches) if (b % replicas) fail(`--batch ${b} does not split evenly over ${replicas} replicas`);
 /** The transformer sizes of settings.mjs, with --encoder / --decoder (WIDTHxLAYERS) applied. */
 const sizes = Object.fromEntries(
@@ -103,6 +107,7 @@ const [replicaSuffix, replicaLabel] = replicas > 1 ? [`-replicas${replicas}`, `,
 const [deadSuffix, deadLabel] = deadCodeSteps !== base.deadCodeSteps ? [`-dead${deadCodeSteps}`, `, dead codes after ${deadCodeSteps} steps`] : ['', ''];
 const [estimatorSuffix, estimatorLabel] = estimator !== 'straight-through' ? [`-${estimator}`, `, ${estimator} estimator`] : ['', ''];
 const [tokenSuffix, tokenLabel] = tokenSize !== TOKENIZER_CONFIG.model.vq_model.token_size ? [`-token${tokenSize}`, `, token size ${tokenSize}`] : ['', ''];
+const [commitmentSuffix, commitmentLabel] = commitmentCost !== 0.25 ? [`-commitment${commitmentCost}`, `, commitment ${commitmentCost}`] : ['', ''];
 const [continuousSuffix, continuousLabel] = continuous ? ['-continuous', ', continuous (no quantisation)'] : ['', ''];
 const [seedSuffix, seedLabel] = seed !== base.seed ? [`-seed${seed}`, `, seed ${seed}`] : ['', ''];
 
@@ -127,7 +132,7 @@ fs.mkdirSync(dir, { recursive: true });
 const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []);
 const sameRun = (a, b) =>
   a.codebook === b.codebook && a.tokenSize === b.tokenSize && a.batch === b.batch && a.learningRate === b.learningRate && a.steps === b.steps && a.stop === b.stop && a.encoder === b.encoder && a.decoder === b.decoder &&
-  a.deadCodeSteps === b.deadCodeSteps && a.replicas === b.replicas && a.estimator === b.estimator && a.continuous === b.continuous && a.seed === b.seed;
+  a.deadCodeSteps === b.deadCodeSteps && a.replicas === b.replicas && a.commitmentCost === b.commitmentCost && a.estimator === b.estimator && a.continuous === b.continuous && a.seed === b.seed;
 let rows = savedRows();
 for (const codebook of codebooks) {
   for (const batchSize of batches) {
@@ -139,9 +144,9 @@ for (const codebook of codebooks) {
       const steps = images / batchSize;
       const stop = stopImages / batchSize;
       const warmupSteps = Math.round((base.warmupSteps * base.batchSize) / batchSize);
-      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, estimator, continuous };
-      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${tokenLabel}${sizeLabel}${deadLabel}${estimatorLabel}${continuousLabel}${seedLabel}${replicaLabel}`;
-      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${tokenSuffix}${sizeSuffix}${deadSuffix}${estimatorSuffix}${continuousSuffix}${seedSuffix}${replicaSuffix}.ckpt`);
+      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, commitmentCost, estimator, continuous };
+      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${tokenLabel}${sizeLabel}${deadLabel}${commitmentLabel}${estimatorLabel}${continuousLabel}${seedLabel}${replicaLabel}`;
+      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${tokenSuffix}${sizeSuffix}${deadSuffix}${commitmentSuffix}${estimatorSuffix}${continuousSuffix}${seedSuffix}${replicaSuffix}.ckpt`);
       const trainer = fs.existsSync(ckpt)
         ? await TokenizerTrainer.resume(await loadTrainingCheckpoint(ckpt), trainImages)
         : TokenizerTrainer.create(config, trainImages, settings);
@@ -171,6 +176,7 @@ for (const codebook of codebooks) {
         encoder: encoderName,
         decoder: decoderName,
         deadCodeSteps,
+        commitmentCost,
         estimator,
         continuous,
         seed,
@@ -199,15 +205,15 @@ for (const codebook of codebooks) {
           a.parameters - b.parameters,
       );
       writeJson(opts.json, {
-        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps), gradient estimator, seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
+        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps), commitment weight (commitmentCost), gradient estimator, seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
         rows,
       });
     }
   }
 }
 if (!lead) process.exit(0);
-process.stdout.write(`\n| codebook | bits | token size | batch | lr | encoder | decoder | dead codes after (steps) | estimator | continuous | seed | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
+process.stdout.write(`\n| codebook | bits | token size | batch | lr | encoder | decoder | dead codes after (steps) | commitment | estimator | continuous | seed | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
 for (const r of rows) {
-  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.tokenSize} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.estimator} | ${r.continuous} | ${r.seed} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
+  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.tokenSize} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.commitmentCost} | ${r.estimator} | ${r.continuous} | ${r.seed} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
 }
 
