@@ -100,16 +100,24 @@ const sizes = Object.fromEntries(
 );
 const sizeName = (s) => `${s.width}x${s.num_layers}`;
 const [encoderName, decoderName] = [sizeName(sizes.encoder), sizeName(sizes.decoder)];
-/** Checkpoint-name suffix and log label: empty for the sizes of settings.mjs (older names stay valid). */
-const ownSizes = encoderName === sizeName(TOKENIZER_CONFIG.tiny.encoder) && decoderName === sizeName(TOKENIZER_CONFIG.tiny.decoder);
-const [sizeSuffix, sizeLabel] = ownSizes ? ['', ''] : [`-encoder${encoderName}-decoder${decoderName}`, `, encoder ${encoderName}, decoder ${decoderName}`];
-const [replicaSuffix, replicaLabel] = replicas > 1 ? [`-replicas${replicas}`, `, ${replicas} replicas`] : ['', ''];
-const [deadSuffix, deadLabel] = deadCodeSteps !== base.deadCodeSteps ? [`-dead${deadCodeSteps}`, `, dead codes after ${deadCodeSteps} steps`] : ['', ''];
-const [estimatorSuffix, estimatorLabel] = estimator !== 'straight-through' ? [`-${estimator}`, `, ${estimator} estimator`] : ['', ''];
-const [tokenSuffix, tokenLabel] = tokenSize !== TOKENIZER_CONFIG.model.vq_model.token_size ? [`-token${tokenSize}`, `, token size ${tokenSize}`] : ['', ''];
-const [commitmentSuffix, commitmentLabel] = commitmentCost !== 0.25 ? [`-commitment${commitmentCost}`, `, commitment ${commitmentCost}`] : ['', ''];
-const [continuousSuffix, continuousLabel] = continuous ? ['-continuous', ', continuous (no quantisation)'] : ['', ''];
-const [seedSuffix, seedLabel] = seed !== base.seed ? [`-seed${seed}`, `, seed ${seed}`] : ['', ''];
+/**
+ * The settings that differ from settings.mjs, as [checkpoint-name suffix, log label] in a fixed
+ * order; a setting as settings.mjs has it adds nothing (so older checkpoint names stay valid).
+ */
+const variants = [
+  [tokenSize, TOKENIZER_CONFIG.model.vq_model.token_size, `-token${tokenSize}`, `, token size ${tokenSize}`],
+  [`${encoderName}/${decoderName}`, `${sizeName(TOKENIZER_CONFIG.tiny.encoder)}/${sizeName(TOKENIZER_CONFIG.tiny.decoder)}`, `-encoder${encoderName}-decoder${decoderName}`, `, encoder ${encoderName}, decoder ${decoderName}`],
+  [deadCodeSteps, base.deadCodeSteps, `-dead${deadCodeSteps}`, `, dead codes after ${deadCodeSteps} steps`],
+  [commitmentCost, 0.25, `-commitment${commitmentCost}`, `, commitment ${commitmentCost}`],
+  [estimator, 'straight-through', `-${estimator}`, `, ${estimator} estimator`],
+  [continuous, false, '-continuous', ', continuous (no quantisation)'],
+  [seed, base.seed, `-seed${seed}`, `, seed ${seed}`],
+  [replicas, 1, `-replicas${replicas}`, `, ${replicas} replicas`],
+].filter(([value, own]) => value !== own);
+const variantSuffix = variants.map((v) => v[2]).join('');
+const variantLabel = variants.map((v) => v[3]).join('');
+/** What identifies a row of the --json file (a rerun replaces its row). */
+const ROW_KEY = ['codebook', 'tokenSize', 'batch', 'learningRate', 'steps', 'stop', 'encoder', 'decoder', 'deadCodeSteps', 'commitmentCost', 'estimator', 'continuous', 'seed', 'replicas'];
 
 if (isMainThread && replicas > 1) {
   // The worker threads run this script; replica 0 leads (logs, checkpoints, measures, writes rows).
@@ -130,9 +138,7 @@ fs.mkdirSync(dir, { recursive: true });
 
 /** The rows already in the --json file (read again before each write: several sweeps may share it). */
 const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []);
-const sameRun = (a, b) =>
-  a.codebook === b.codebook && a.tokenSize === b.tokenSize && a.batch === b.batch && a.learningRate === b.learningRate && a.steps === b.steps && a.stop === b.stop && a.encoder === b.encoder && a.decoder === b.decoder &&
-  a.deadCodeSteps === b.deadCodeSteps && a.replicas === b.replicas && a.commitmentCost === b.commitmentCost && a.estimator === b.estimator && a.continuous === b.continuous && a.seed === b.seed;
+const sameRun = (a, b) => ROW_KEY.every((k) => a[k] === b[k]);
 let rows = savedRows();
 for (const codebook of codebooks) {
   for (const batchSize of batches) {
@@ -145,8 +151,8 @@ for (const codebook of codebooks) {
       const stop = stopImages / batchSize;
       const warmupSteps = Math.round((base.warmupSteps * base.batchSize) / batchSize);
       const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, commitmentCost, estimator, continuous };
-      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${tokenLabel}${sizeLabel}${deadLabel}${commitmentLabel}${estimatorLabel}${continuousLabel}${seedLabel}${replicaLabel}`;
-      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${tokenSuffix}${sizeSuffix}${deadSuffix}${commitmentSuffix}${estimatorSuffix}${continuousSuffix}${seedSuffix}${replicaSuffix}.ckpt`);
+      const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${variantLabel}`;
+      const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${variantSuffix}.ckpt`);
       const trainer = fs.existsSync(ckpt)
         ? await TokenizerTrainer.resume(await loadTrainingCheckpoint(ckpt), trainImages)
         : TokenizerTrainer.create(config, trainImages, settings);

@@ -13,8 +13,11 @@ export function testRgb(test, s, n) {
  * writes them: clipped to [0, 1], truncated to 8 bits (int32).
  */
 export function reconstructUint8(model, x) {
-  return tf.tidy(() => tf.cast(tf.mul(tf.clipByValue(model.reconstruct(tf.div(x, 255)), 0, 1), 255), 'int32'));
+  return tf.tidy(() => toUint8(model.reconstruct(tf.div(x, 255))));
 }
+
+/** Pictures in [0, 1] (float) as `titok reconstruct` writes them: clipped, truncated to 8 bits (int32). */
+const toUint8 = (y) => tf.cast(tf.mul(tf.clipByValue(y, 0, 1), 255), 'int32');
 
 /**
  * Like {@link reconstructUint8}, but decoding the encoder's (l2-normalised, if the model's
@@ -25,7 +28,7 @@ export function reconstructContinuousUint8(model, x) {
   return tf.tidy(() => {
     const latents = model.encodeLatents(tf.div(x, 255));
     const z = model.quantizer.useL2Norm ? l2Normalize(latents) : latents;
-    return tf.cast(tf.mul(tf.clipByValue(model.decodeLatents(z), 0, 1), 255), 'int32');
+    return toUint8(model.decodeLatents(z));
   });
 }
 

@@ -4,6 +4,9 @@ import type { LossOutput } from '@titok/core';
 import type { TitokModel } from '../titok/titok-model.js';
 import { nearestCodes } from './nearest-codes.js';
 
+/** How the decoder's gradient can cross the quantiser (see {@link TokenizerLossOptions.estimator}). */
+export const ESTIMATORS = ['straight-through', 'rotation'] as const;
+
 /** Settings of the tokenizer's loss: the weights of its terms, and how the decoder is fed. */
 export interface TokenizerLossOptions {
   /** β of the commitment loss ‖z − sg(e)‖² (default 0.25, as the reference). */
@@ -16,7 +19,7 @@ export interface TokenizerLossOptions {
    * How the decoder's gradient crosses the quantiser to the encoder: 'straight-through' (the
    * reference: copied unchanged) or 'rotation' (the rotation trick, {@link rotationTrick}).
    */
-  estimator: 'straight-through' | 'rotation';
+  estimator: (typeof ESTIMATORS)[number];
   /**
    * Feed the decoder the encoder's vectors z themselves, not their codes (default false). Only a
    * reference for what quantisation costs a network: the loss terms, code choices and restarts

@@ -4,7 +4,7 @@ import type { BatchShare, HostTensor, LossOutput, TitokConfig, TrainerOptions, T
 import { TitokModel } from '../titok/titok-model.js';
 import { checkTrainingImages, imageBatch } from './training-images.js';
 import type { TrainingImages } from './training-images.js';
-import { tokenizerLoss } from './tokenizer-loss.js';
+import { ESTIMATORS, tokenizerLoss } from './tokenizer-loss.js';
 import type { TokenizerLossOptions } from './tokenizer-loss.js';
 
 /** Settings of {@link TokenizerTrainer}: the shared ones plus the loss options and code restarts. */
@@ -15,8 +15,6 @@ export interface TokenizerTrainingOptions extends TrainerOptions, Partial<Tokeni
    */
   deadCodeSteps?: number;
 }
-
-const ESTIMATORS: readonly string[] = ['straight-through', 'rotation'];
 
 type Resolved = TokenizerTrainingOptions & Required<TokenizerLossOptions> & { deadCodeSteps: number };
 
@@ -52,8 +50,8 @@ export class TokenizerTrainer extends Trainer<Resolved> {
       throw new ConfigError(`training images are ${images.height}x${images.width}, the model takes ${config.imageSize}x${config.imageSize}`);
     }
     const model = withParamInit({ seed: options.seed }, () => new TitokModel({ config }));
-    if (options.estimator !== undefined && !ESTIMATORS.includes(options.estimator)) {
-      throw new ConfigError(`unknown estimator "${String(options.estimator)}": straight-through or rotation`);
+    if (options.estimator !== undefined && !(ESTIMATORS as readonly string[]).includes(options.estimator)) {
+      throw new ConfigError(`unknown estimator "${String(options.estimator)}": ${ESTIMATORS.join(' or ')}`);
     }
     const resolved: Resolved = { commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, estimator: 'straight-through', continuous: false, deadCodeSteps: 200, ...options };
     super('tokenizer', model, images.count, resolved, configJson);
