@@ -11,6 +11,7 @@
  *        [--lr 0.003,0.005] [--images 64000] [--stop N] [--test 10000]
  *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS] [--dead-code-steps N] [--replicas 1]
  *        [--token-size 16] [--commitment 0.25] [--estimator straight-through|rotation] [--continuous]
+ *        [--continuous-steps N] [--codebook-update loss|ema] [--codebook-decay 0.99]
  *        [--seed N]
  *        [--json examples/fashion-mnist/results/tokenizer-sweep.json]
  *
@@ -24,10 +25,13 @@
  * --estimator picks how the gradient crosses the quantiser (TokenizerTrainingOptions.estimator),
  * --continuous trains with quantisation bypassed (TokenizerTrainingOptions.continuous) and
  * measures reconstructions through the encoder's vectors themselves: a reference for what
- * quantisation costs, not a tokenizer. --seed replaces TRAINING.tokenizer.seed. --replicas N trains each row data-parallel on N worker
+ * quantisation costs, not a tokenizer; --continuous-steps N bypasses it only for the first N steps
+ * (TokenizerTrainingOptions.continuousSteps, a warm start). --codebook-update ema moves the
+ * codebook by moving averages of the vectors assigned to it (decay --codebook-decay) instead of
+ * the codebook loss (TokenizerTrainingOptions.codebookUpdate, codebookDecay). --seed replaces TRAINING.tokenizer.seed. --replicas N trains each row data-parallel on N worker
  * threads (lib/replicas.mjs; 1, the default, trains in this thread). Rows are merged into the
  * --json file by (codebook, token size, batch, lr, steps, stop, encoder, decoder, deadCodeSteps,
- * commitment, estimator, continuous, seed, replicas).
+ * commitment, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, seed, replicas).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -59,6 +63,9 @@ const { values: opts } = parseArgs({
     commitment: { type: 'string', default: '0.25' },
     estimator: { type: 'string', default: 'straight-through' },
     continuous: { type: 'boolean', default: false },
+    'continuous-steps': { type: 'string', default: '0' },
+    'codebook-update': { type: 'string', default: 'loss' },
+    'codebook-decay': { type: 'string', default: '0.99' },
     seed: { type: 'string', default: String(base.seed) },
     json: { type: 'string', default: path.join(PATHS.results, 'tokenizer-sweep.json') },
   },
@@ -84,7 +91,10 @@ const estimator = ['straight-through', 'rotation'].includes(opts.estimator) ? op
 const seed = int('seed', opts.seed);
 const tokenSize = int('token-size', opts['token-size']);
 const continuous = opts.continuous;
+const continuousSteps = opts['continuous-steps'] === '0' ? 0 : int('continuous-steps', opts['continuous-steps']);
 const commitmentCost = num('commitment', opts.commitment);
+const codebookUpdate = ['loss', 'ema'].includes(opts['codebook-update']) ? opts['codebook-update'] : fail(`--codebook-update takes loss or ema, got "${opts['codebook-update']}"`);
+const codebookDecay = Number(opts['codebook-decay']) > 0 && Number(opts['codebook-decay']) < 1 ? Number(opts['codebook-decay']) : fail(`--codebook-decay takes a number between 0 and 1, got "${opts['codebook-decay']}"`);
 for (const b of batches) if (b % replicas) fail(`--batch ${b} does not split evenly over ${replicas} replicas`);
 /** The transformer sizes of settings.mjs, with --encoder / --decoder (WIDTHxLAYERS) applied. */
 const sizes = Object.fromEntries(
@@ -111,13 +121,16 @@ const variants = [
   [commitmentCost, 0.25, `-commitment${commitmentCost}`, `, commitment ${commitmentCost}`],
   [estimator, 'straight-through', `-${estimator}`, `, ${estimator} estimator`],
   [continuous, false, '-continuous', ', continuous (no quantisation)'],
+  [continuousSteps, 0, `-continuous${continuousSteps}`, `, continuous for ${continuousSteps} steps`],
+  [codebookUpdate, 'loss', `-${codebookUpdate}`, `, codebook by ${codebookUpdate}`],
+  [codebookUpdate === 'ema' ? codebookDecay : 0.99, 0.99, `-decay${codebookDecay}`, `, decay ${codebookDecay}`],
   [seed, base.seed, `-seed${seed}`, `, seed ${seed}`],
   [replicas, 1, `-replicas${replicas}`, `, ${replicas} replicas`],
 ].filter(([value, own]) => value !== own);
 const variantSuffix = variants.map((v) => v[2]).join('');
 const variantLabel = variants.map((v) => v[3]).join('');
 /** What identifies a row of the --json file (a rerun replaces its row). */
-const ROW_KEY = ['codebook', 'tokenSize', 'batch', 'learningRate', 'steps', 'stop', 'encoder', 'decoder', 'deadCodeSteps', 'commitmentCost', 'estimator', 'continuous', 'seed', 'replicas'];
+const ROW_KEY = ['codebook', 'tokenSize', 'batch', 'learningRate', 'steps', 'stop', 'encoder', 'decoder', 'deadCodeSteps', 'commitmentCost', 'estimator', 'continuous', 'continuousSteps', 'codebookUpdate', 'codebookDecay', 'seed', 'replicas'];
 
 if (isMainThread && replicas > 1) {
   // The worker threads run this script; replica 0 leads (logs, checkpoints, measures, writes rows).
@@ -150,7 +163,7 @@ for (const codebook of codebooks) {
       const steps = images / batchSize;
       const stop = stopImages / batchSize;
       const warmupSteps = Math.round((base.warmupSteps * base.batchSize) / batchSize);
-      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, commitmentCost, estimator, continuous };
+      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, commitmentCost, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay };
       const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${variantLabel}`;
       const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${variantSuffix}.ckpt`);
       const trainer = fs.existsSync(ckpt)
@@ -185,6 +198,9 @@ for (const codebook of codebooks) {
         commitmentCost,
         estimator,
         continuous,
+        continuousSteps,
+        codebookUpdate,
+        codebookDecay,
         seed,
         replicas,
         parameters: trainer.network.numParameters(),
@@ -211,15 +227,15 @@ for (const codebook of codebooks) {
           a.parameters - b.parameters,
       );
       writeJson(opts.json, {
-        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps), commitment weight (commitmentCost), gradient estimator, seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
+        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps), commitment weight (commitmentCost), gradient estimator, seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves) or, when `continuousSteps` > 0, for that many first steps only, with the codebook moved by its loss or by moving averages (codebookUpdate, codebookDecay), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
         rows,
       });
     }
   }
 }
 if (!lead) process.exit(0);
-process.stdout.write(`\n| codebook | bits | token size | batch | lr | encoder | decoder | dead codes after (steps) | commitment | estimator | continuous | seed | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
+process.stdout.write(`\n| codebook | bits | token size | batch | lr | encoder | decoder | dead codes after (steps) | commitment | estimator | continuous | continuous for (steps) | codebook by | decay | seed | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
 for (const r of rows) {
-  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.tokenSize} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.commitmentCost} | ${r.estimator} | ${r.continuous} | ${r.seed} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
+  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.tokenSize} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.commitmentCost} | ${r.estimator} | ${r.continuous} | ${r.continuousSteps} | ${r.codebookUpdate} | ${r.codebookDecay} | ${r.seed} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
 }
 

@@ -7,6 +7,7 @@ import { loadFashionMnist } from '@titok/io/node';
 import { TokenizerTrainer } from './tokenizer-trainer.js';
 import type { TokenizerTrainingOptions } from './tokenizer-trainer.js';
 import { imageBatch } from './training-images.js';
+import { nearestCodes } from './nearest-codes.js';
 import type { TrainingImages } from './training-images.js';
 
 /** A tiny direct-RGB VQ tokenizer for 16x16 images. */
@@ -125,6 +126,74 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
     t.dispose();
   });
 
+  it('continuousSteps: the first steps are continuous ones, the later ones quantised', async () => {
+    const warm = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, continuousSteps: 2 });
+    const continuous = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, continuous: true });
+    await warm.train({ until: 2 });
+    await continuous.train({ until: 2 });
+    expectSameWeights(await weightsOf(warm), await weightsOf(continuous));
+    expect(warm.history.map((e) => e.losses.mse)).toEqual(continuous.history.map((e) => e.losses.mse));
+    // Step 3 decodes the codes: same codebook and commitment terms, another reconstruction.
+    const [a, b] = [await warm.trainStep(), await continuous.trainStep()];
+    expect(a.losses.commitment).toBe(b.losses.commitment);
+    expect(a.losses.mse).not.toBe(b.losses.mse);
+    warm.dispose();
+    continuous.dispose();
+  });
+
+  it("codebookUpdate 'ema': each row becomes the moving average of the vectors assigned to it", async () => {
+    const decay = 0.9;
+    const t = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookUpdate: 'ema', codebookDecay: decay, deadCodeSteps: 0 });
+    const table = () => t.model.quantizer!.embedding.namedWeights().get('weight')!.read().dataSync() as Float32Array;
+    const before = Float32Array.from(table());
+    // The step's codes and vectors, from the weights before its update (as the step sees them).
+    const [ids, vectors] = tf.tidy(() => {
+      const x = imageBatch(images, t.batchIndices(0));
+      const z = tf.reshape(l2Normalize(t.model.encodeLatents(x)), [-1, 4]) as tf.Tensor2D;
+      const codebook = t.model.quantizer!.codebook();
+      const { indices } = nearestCodes(t.model.quantizer!, z, codebook);
+      return [indices.dataSync() as Int32Array, z.dataSync() as Float32Array];
+    });
+    const first = await t.trainStep();
+    const after = table();
+    let moved = 0;
+    for (let k = 0; k < 16; k++) {
+      const mine = [...ids.keys()].filter((i) => ids[i] === k);
+      if (mine.length) moved++;
+      for (let j = 0; j < 4; j++) {
+        const sum = mine.reduce((s, i) => s + vectors[i * 4 + j]!, 0);
+        const expected = (decay * before[k * 4 + j]! + (1 - decay) * sum) / (decay + (1 - decay) * mine.length);
+        expect(after[k * 4 + j]).toBeCloseTo(expected, 5);
+      }
+    }
+    expect(moved).toBeGreaterThan(0);
+    expect(moved).toBeLessThan(16);
+    // The codebook loss is still reported, and training still lowers the reconstruction loss.
+    expect(first.losses.codebook).toBeGreaterThan(0);
+    const count = tf.memory().numTensors;
+    await t.train({ until: backend === 'cpu' ? 8 : 14, progress_callback: () => expect(tf.memory().numTensors).toBe(count) });
+    expect(t.history.slice(-2).reduce((s, e) => s + e.losses.mse!, 0) / 2).toBeLessThan(first.losses.mse!);
+    t.dispose();
+  });
+
+  it("codebookUpdate 'ema' with restarts resumes bit for bit (the averages are in the checkpoint)", async () => {
+    const options = { ...OPTIONS, codebookUpdate: 'ema' as const };
+    const straight = TokenizerTrainer.create(CONFIG, images, options);
+    await straight.train();
+    expect(straight.history.some((e) => e.losses.restarted! > 0)).toBe(true);
+    const first = TokenizerTrainer.create(CONFIG, images, options);
+    let saved: Uint8Array | undefined;
+    await first.train({ until: 2, checkpointEvery: 2, onCheckpoint: async (c) => void (saved = await encodeTrainingCheckpoint(c)) });
+    first.dispose();
+    const ckpt = await decodeTrainingCheckpoint(saved!);
+    expect(ckpt.tensors.get('extra.codebook_ema_sums')!.shape).toEqual([16, 4]);
+    const resumed = await TokenizerTrainer.resume(ckpt, images);
+    await resumed.train();
+    expectSameWeights(await weightsOf(resumed), await weightsOf(straight));
+    resumed.dispose();
+    straight.dispose();
+  });
+
   it('resumes bit for bit: N steps = k steps, save, load, N - k steps', async () => {
     const straight = TokenizerTrainer.create(CONFIG, images, OPTIONS);
     await straight.train();
@@ -162,5 +231,9 @@ describe('TokenizerTrainer errors', () => {
     expect(() => TokenizerTrainer.create(CONFIG, { ...images, height: 8, width: 8, pixels: new Uint8Array(64) }, OPTIONS)).toThrow(/8x8, the model takes 16x16/);
     expect(() => TokenizerTrainer.create(CONFIG, { ...images, pixels: new Uint8Array(10) }, OPTIONS)).toThrow(/10 bytes for 1 images/);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, estimator: 'gumbel' as 'rotation' })).toThrow(/estimator "gumbel": straight-through or rotation/);
+    expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, continuousSteps: 1.5 })).toThrow(/continuousSteps must be a whole number of steps \(0 or more\), got 1.5/);
+    expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, continuousSteps: -1 })).toThrow(ConfigError);
+    expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookUpdate: 'kmeans' as 'ema' })).toThrow(/codebookUpdate "kmeans": loss or ema/);
+    expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookDecay: 1 })).toThrow(/codebookDecay must be between 0 and 1 \(exclusive\), got 1/);
   });
 });

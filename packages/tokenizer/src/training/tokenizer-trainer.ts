@@ -4,6 +4,7 @@ import type { BatchShare, HostTensor, LossOutput, TitokConfig, TrainerOptions, T
 import { TitokModel } from '../titok/titok-model.js';
 import { checkTrainingImages, imageBatch } from './training-images.js';
 import type { TrainingImages } from './training-images.js';
+import { CodebookEma } from './codebook-ema.js';
 import { ESTIMATORS, tokenizerLoss } from './tokenizer-loss.js';
 import type { TokenizerLossOptions } from './tokenizer-loss.js';
 
@@ -14,9 +15,28 @@ export interface TokenizerTrainingOptions extends TrainerOptions, Partial<Tokeni
    * encoder vectors of the current batch (0 turns it off; default 200).
    */
   deadCodeSteps?: number;
+  /**
+   * Feed the decoder the encoder's vectors z themselves for this many first steps, then their
+   * codes (default 0): a warm start in which encoder and decoder learn without quantisation
+   * while the codebook already follows z (its loss and the restarts run throughout).
+   */
+  continuousSteps?: number;
+  /**
+   * How the codebook learns: 'loss' (default, the reference: the codebook loss's gradient, weighted
+   * by `codebookWeight`) or 'ema' (each row the moving average of the encoder vectors assigned to
+   * it, {@link CodebookEma}; the codebook loss is then reported but not trained on).
+   */
+  codebookUpdate?: (typeof CODEBOOK_UPDATES)[number];
+  /** γ of the 'ema' codebook update's moving averages, in (0, 1) (default 0.99). */
+  codebookDecay?: number;
 }
 
-type Resolved = TokenizerTrainingOptions & Required<TokenizerLossOptions> & { deadCodeSteps: number };
+/** The ways {@link TokenizerTrainingOptions.codebookUpdate} can update the codebook. */
+export const CODEBOOK_UPDATES = ['loss', 'ema'] as const;
+
+type Resolved = TokenizerTrainingOptions &
+  Required<TokenizerLossOptions> &
+  Required<Pick<TokenizerTrainingOptions, 'deadCodeSteps' | 'continuousSteps' | 'codebookUpdate' | 'codebookDecay'>>;
 
 function tokenizerConfig(configJson: Record<string, unknown>): TitokConfig {
   const c = parseModelConfig(configJson).tokenizer;
@@ -42,6 +62,8 @@ export class TokenizerTrainer extends Trainer<Resolved> {
   private readonly images: TrainingImages;
   private lastUsed: Float32Array;
   private pending?: { indices: tf.Tensor; vectors: tf.Tensor2D };
+  /** The codebook's moving averages, with codebookUpdate 'ema' (made at the first step). */
+  private ema?: CodebookEma;
 
   private constructor(configJson: Record<string, unknown>, images: TrainingImages, options: TokenizerTrainingOptions) {
     const config = tokenizerConfig(configJson);
@@ -53,7 +75,20 @@ export class TokenizerTrainer extends Trainer<Resolved> {
     if (options.estimator !== undefined && !(ESTIMATORS as readonly string[]).includes(options.estimator)) {
       throw new ConfigError(`unknown estimator "${String(options.estimator)}": ${ESTIMATORS.join(' or ')}`);
     }
-    const resolved: Resolved = { commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, estimator: 'straight-through', continuous: false, deadCodeSteps: 200, ...options };
+    if (options.continuousSteps !== undefined && !(Number.isInteger(options.continuousSteps) && options.continuousSteps >= 0)) {
+      throw new ConfigError(`continuousSteps must be a whole number of steps (0 or more), got ${String(options.continuousSteps)}`);
+    }
+    if (options.codebookUpdate !== undefined && !(CODEBOOK_UPDATES as readonly string[]).includes(options.codebookUpdate)) {
+      throw new ConfigError(`unknown codebookUpdate "${String(options.codebookUpdate)}": ${CODEBOOK_UPDATES.join(' or ')}`);
+    }
+    if (options.codebookDecay !== undefined && !(options.codebookDecay > 0 && options.codebookDecay < 1)) {
+      throw new ConfigError(`codebookDecay must be between 0 and 1 (exclusive), got ${String(options.codebookDecay)}`);
+    }
+    const resolved: Resolved = {
+      ...{ commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, estimator: 'straight-through', continuous: false },
+      ...{ deadCodeSteps: 200, continuousSteps: 0, codebookUpdate: 'loss', codebookDecay: 0.99 },
+      ...options,
+    };
     super('tokenizer', model, images.count, resolved, configJson);
     this.model = model;
     this.images = images;
@@ -78,14 +113,20 @@ export class TokenizerTrainer extends Trainer<Resolved> {
 
   protected loss(indices: Int32Array, share: BatchShare): LossOutput {
     const batch = imageBatch(this.images, indices.subarray(share.start, share.end));
-    const out = tokenizerLoss(this.model, batch, this.options);
+    const o = this.options;
+    const out = tokenizerLoss(this.model, batch, {
+      ...o,
+      continuous: o.continuous || this.step < o.continuousSteps,
+      codebookWeight: o.codebookUpdate === 'ema' ? 0 : o.codebookWeight,
+    });
     this.pending = { indices: out.indices, vectors: out.vectors };
     return out;
   }
 
   /**
-   * Marks the codes of this step's batch as used, restarts dead codes; reports `codes` (distinct
-   * codes in the batch) and `restarted`. Replicas see the whole batch's codes and vectors.
+   * Marks the codes of this step's batch as used, moves the codebook (codebookUpdate 'ema'),
+   * restarts dead codes; reports `codes` (distinct codes in the batch) and `restarted`. Replicas
+   * see the whole batch's codes and vectors (the vectors are gathered only when needed).
    */
   protected override async afterStep(step: number): Promise<Record<string, number>> {
     const p = this.pending;
@@ -101,42 +142,61 @@ export class TokenizerTrainer extends Trainer<Resolved> {
         this.lastUsed.forEach((s, i) => {
           if (s < step - window) dead.push(i);
         });
-        if (dead.length) await this.restartCodes(dead, p.vectors, step);
       }
+      if (this.options.codebookUpdate !== 'ema' && !dead.length) return { codes: new Set(ids).size, restarted: 0 };
+      const vectors = await this.gather((await p.vectors.data()) as Float32Array);
+      let rows = await this.codebookRows();
+      if (this.options.codebookUpdate === 'ema') {
+        this.ema ??= CodebookEma.fromRows(rows, this.model.quantizer!.tokenSize, this.options.codebookDecay);
+        rows = this.ema.update(ids, vectors, rows);
+      }
+      this.restartCodes(dead, vectors, rows, step);
+      this.setCodebookRows(rows);
       return { codes: new Set(ids).size, restarted: dead.length };
     } finally {
       tf.dispose([p.indices, p.vectors]);
     }
   }
 
-  /**
-   * Sets the `dead` codebook rows to encoder vectors of this batch (every replica's: the replicas
-   * agree on `dead`, so all of them gather here) picked by the training RNG.
-   */
-  private async restartCodes(dead: number[], vectors: tf.Tensor2D, step: number): Promise<void> {
-    const quantizer = this.model.quantizer!;
-    const table = quantizer.embedding.namedWeights().get('weight')!;
-    const rows = (await table.read().data()) as Float32Array;
-    const c = table.shape[1]!;
-    const vecs = await this.gather((await vectors.data()) as Float32Array);
-    const m = vecs.length / c;
-    const next = Float32Array.from(rows);
-    for (const code of dead) {
-      const src = this.rng.int(m);
-      next.set(vecs.subarray(src * c, (src + 1) * c), code * c);
-      this.lastUsed[code] = step;
-    }
+  /** The codebook's table as stored (before any normalisation), K x C row-major. */
+  private async codebookRows(): Promise<Float32Array> {
+    return Float32Array.from((await this.codebookTable().read().data()) as Float32Array);
+  }
+
+  private setCodebookRows(rows: Float32Array): void {
+    const table = this.codebookTable();
     tf.tidy(() => {
-      table.write(tf.tensor(next, table.shape as number[], 'float32'));
+      table.write(tf.tensor(rows, table.shape as number[], 'float32'));
     });
   }
 
+  private codebookTable() {
+    return this.model.quantizer!.embedding.namedWeights().get('weight')!;
+  }
+
+  /**
+   * Sets the `dead` rows of `rows` to encoder vectors of this batch (every replica's: the
+   * replicas agree on `dead`) picked by the training RNG.
+   */
+  private restartCodes(dead: number[], vectors: Float32Array, rows: Float32Array, step: number): void {
+    const c = this.model.quantizer!.tokenSize;
+    const m = vectors.length / c;
+    for (const code of dead) {
+      const src = this.rng.int(m);
+      const v = vectors.subarray(src * c, (src + 1) * c);
+      rows.set(v, code * c);
+      this.ema?.restart(code, v);
+      this.lastUsed[code] = step;
+    }
+  }
+
   protected override extraState(): Map<string, HostTensor> {
-    return new Map([['code_last_used', { shape: [this.lastUsed.length], data: Float32Array.from(this.lastUsed) }]]);
+    return new Map([['code_last_used', { shape: [this.lastUsed.length], data: Float32Array.from(this.lastUsed) }], ...(this.ema?.state() ?? [])]);
   }
 
   protected override restoreExtra(tensors: ReadonlyMap<string, HostTensor>): void {
     const t = tensors.get('code_last_used');
     if (t) this.lastUsed = Float32Array.from(t.data);
+    if (this.options.codebookUpdate === 'ema') this.ema = CodebookEma.fromState(tensors, this.options.codebookDecay);
   }
 }
