@@ -12,6 +12,7 @@
  *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS] [--dead-code-steps N] [--replicas 1]
  *        [--token-size 16] [--commitment 0.25] [--estimator straight-through|rotation] [--continuous]
  *        [--continuous-steps N] [--codebook-update loss|ema] [--codebook-decay 0.99]
+ *        [--codebook-prior 1]
  *        [--seed N]
  *        [--json examples/fashion-mnist/results/tokenizer-sweep.json]
  *
@@ -27,11 +28,12 @@
  * measures reconstructions through the encoder's vectors themselves: a reference for what
  * quantisation costs, not a tokenizer; --continuous-steps N bypasses it only for the first N steps
  * (TokenizerTrainingOptions.continuousSteps, a warm start). --codebook-update ema moves the
- * codebook by moving averages of the vectors assigned to it (decay --codebook-decay) instead of
- * the codebook loss (TokenizerTrainingOptions.codebookUpdate, codebookDecay). --seed replaces TRAINING.tokenizer.seed. --replicas N trains each row data-parallel on N worker
+ * codebook by moving averages of the vectors assigned to it (decay --codebook-decay, initial rows
+ * weighing --codebook-prior vectors) instead of the codebook loss
+ * (TokenizerTrainingOptions.codebookUpdate, codebookDecay, codebookPrior). --seed replaces TRAINING.tokenizer.seed. --replicas N trains each row data-parallel on N worker
  * threads (lib/replicas.mjs; 1, the default, trains in this thread). Rows are merged into the
  * --json file by (codebook, token size, batch, lr, steps, stop, encoder, decoder, deadCodeSteps,
- * commitment, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, seed, replicas).
+ * commitment, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior, seed, replicas).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -66,6 +68,7 @@ const { values: opts } = parseArgs({
     'continuous-steps': { type: 'string', default: '0' },
     'codebook-update': { type: 'string', default: 'loss' },
     'codebook-decay': { type: 'string', default: '0.99' },
+    'codebook-prior': { type: 'string', default: '1' },
     seed: { type: 'string', default: String(base.seed) },
     json: { type: 'string', default: path.join(PATHS.results, 'tokenizer-sweep.json') },
   },
@@ -94,6 +97,7 @@ const continuous = opts.continuous;
 const continuousSteps = opts['continuous-steps'] === '0' ? 0 : int('continuous-steps', opts['continuous-steps']);
 const commitmentCost = num('commitment', opts.commitment);
 const codebookUpdate = ['loss', 'ema'].includes(opts['codebook-update']) ? opts['codebook-update'] : fail(`--codebook-update takes loss or ema, got "${opts['codebook-update']}"`);
+const codebookPrior = num('codebook-prior', opts['codebook-prior']);
 const codebookDecay = Number(opts['codebook-decay']) > 0 && Number(opts['codebook-decay']) < 1 ? Number(opts['codebook-decay']) : fail(`--codebook-decay takes a number between 0 and 1, got "${opts['codebook-decay']}"`);
 for (const b of batches) if (b % replicas) fail(`--batch ${b} does not split evenly over ${replicas} replicas`);
 /** The transformer sizes of settings.mjs, with --encoder / --decoder (WIDTHxLAYERS) applied. */
@@ -124,13 +128,15 @@ const variants = [
   [continuousSteps, 0, `-continuous${continuousSteps}`, `, continuous for ${continuousSteps} steps`],
   [codebookUpdate, 'loss', `-${codebookUpdate}`, `, codebook by ${codebookUpdate}`],
   [codebookUpdate === 'ema' ? codebookDecay : 0.99, 0.99, `-decay${codebookDecay}`, `, decay ${codebookDecay}`],
+  // Always named with EMA (its first runs, prior 100, were named without it).
+  [codebookUpdate === 'ema' ? codebookPrior : null, null, `-prior${codebookPrior}`, `, prior ${codebookPrior}`],
   [seed, base.seed, `-seed${seed}`, `, seed ${seed}`],
   [replicas, 1, `-replicas${replicas}`, `, ${replicas} replicas`],
 ].filter(([value, own]) => value !== own);
 const variantSuffix = variants.map((v) => v[2]).join('');
 const variantLabel = variants.map((v) => v[3]).join('');
 /** What identifies a row of the --json file (a rerun replaces its row). */
-const ROW_KEY = ['codebook', 'tokenSize', 'batch', 'learningRate', 'steps', 'stop', 'encoder', 'decoder', 'deadCodeSteps', 'commitmentCost', 'estimator', 'continuous', 'continuousSteps', 'codebookUpdate', 'codebookDecay', 'seed', 'replicas'];
+const ROW_KEY = ['codebook', 'tokenSize', 'batch', 'learningRate', 'steps', 'stop', 'encoder', 'decoder', 'deadCodeSteps', 'commitmentCost', 'estimator', 'continuous', 'continuousSteps', 'codebookUpdate', 'codebookDecay', 'codebookPrior', 'seed', 'replicas'];
 
 if (isMainThread && replicas > 1) {
   // The worker threads run this script; replica 0 leads (logs, checkpoints, measures, writes rows).
@@ -163,7 +169,7 @@ for (const codebook of codebooks) {
       const steps = images / batchSize;
       const stop = stopImages / batchSize;
       const warmupSteps = Math.round((base.warmupSteps * base.batchSize) / batchSize);
-      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, commitmentCost, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay };
+      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, commitmentCost, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior };
       const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${variantLabel}`;
       const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${variantSuffix}.ckpt`);
       const trainer = fs.existsSync(ckpt)
@@ -201,6 +207,7 @@ for (const codebook of codebooks) {
         continuousSteps,
         codebookUpdate,
         codebookDecay,
+        codebookPrior,
         seed,
         replicas,
         parameters: trainer.network.numParameters(),
@@ -227,15 +234,15 @@ for (const codebook of codebooks) {
           a.parameters - b.parameters,
       );
       writeJson(opts.json, {
-        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps), commitment weight (commitmentCost), gradient estimator, seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves) or, when `continuousSteps` > 0, for that many first steps only, with the codebook moved by its loss or by moving averages (codebookUpdate, codebookDecay), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
+        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps), commitment weight (commitmentCost), gradient estimator, seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves) or, when `continuousSteps` > 0, for that many first steps only, with the codebook moved by its loss or by moving averages (codebookUpdate, codebookDecay, codebookPrior), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
         rows,
       });
     }
   }
 }
 if (!lead) process.exit(0);
-process.stdout.write(`\n| codebook | bits | token size | batch | lr | encoder | decoder | dead codes after (steps) | commitment | estimator | continuous | continuous for (steps) | codebook by | decay | seed | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
+process.stdout.write(`\n| codebook | bits | token size | batch | lr | encoder | decoder | dead codes after (steps) | commitment | estimator | continuous | continuous for (steps) | codebook by | decay | prior | seed | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
 for (const r of rows) {
-  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.tokenSize} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.commitmentCost} | ${r.estimator} | ${r.continuous} | ${r.continuousSteps} | ${r.codebookUpdate} | ${r.codebookDecay} | ${r.seed} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
+  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.tokenSize} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.commitmentCost} | ${r.estimator} | ${r.continuous} | ${r.continuousSteps} | ${r.codebookUpdate} | ${r.codebookDecay} | ${r.codebookPrior} | ${r.seed} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
 }
 

@@ -5,27 +5,35 @@ const ROWS = Float32Array.from([1, 0, 0, 1, -1, 0]);
 
 describe('CodebookEma', () => {
   it('moves each chosen row to the decayed mean of its vectors; unchosen rows stay', () => {
+    // γ = 0.5: each initial row counts as one vector of the step before (count 0.5, sum 0.5·row).
     const ema = CodebookEma.fromRows(ROWS, 2, 0.5);
     // Code 1 gets two vectors, code 0 one, code 2 none.
     const rows = ema.update([1, 1, 0], Float32Array.from([0, 3, 2, 1, 5, 5]), ROWS);
-    // Code 0: (0.5·[1, 0] + 0.5·[5, 5]) / (0.5 + 0.5·1) = [3, 2.5].
-    // Code 1: (0.5·[0, 1] + 0.5·[2, 4]) / (0.5 + 0.5·2) = [2/3, 5/3].
-    expect(Array.from(rows)).toEqual(Array.from(Float32Array.from([3, 2.5, 2 / 3, 5 / 3, -1, 0])));
-    // A second step decays the first: code 1 now has count 0.5·1.5 = 0.75 and sum 0.5·[1, 2.5].
+    // Code 0: count 0.25 + 0.5 = 0.75, sum 0.25·[1, 0] + 0.5·[5, 5] = [2.75, 2.5].
+    // Code 1: count 0.25 + 0.5·2 = 1.25, sum 0.25·[0, 1] + 0.5·[2, 4] = [1, 2.25].
+    const expected = [2.75 / 0.75, 2.5 / 0.75, 1 / 1.25, 2.25 / 1.25, -1, 0];
+    expected.forEach((v, i) => expect(rows[i]).toBeCloseTo(v, 6));
+    // A second step decays the first: code 1 (none this time) keeps its row; code 2 gets [1, 1]:
+    // count 0.125 + 0.5, sum 0.125·[-1, 0] + 0.5·[1, 1].
     const next = ema.update([2], Float32Array.from([1, 1]), rows);
-    expect(next[2]).toBeCloseTo(0.5 / 0.75, 6);
-    expect(next[3]).toBeCloseTo(1.25 / 0.75, 6);
-    // Code 2: count 0.25 (its prior, decayed twice) + 0.5 = 0.75,
-    // sum 0.25·[-1, 0] + 0.5·[1, 1] = [0.25, 0.5].
-    expect(next[4]).toBeCloseTo(0.25 / 0.75, 6);
-    expect(next[5]).toBeCloseTo(0.5 / 0.75, 6);
+    expect(next[2]).toBeCloseTo(0.8, 6);
+    expect(next[3]).toBeCloseTo(1.8, 6);
+    expect(next[4]).toBeCloseTo(0.375 / 0.625, 6);
+    expect(next[5]).toBeCloseTo(0.5 / 0.625, 6);
   });
 
-  it('restarts a code as one fresh vector', () => {
+  it('weighs the initial rows as `prior` vectors', () => {
+    // Prior 3 at γ = 0.5: count 1.5 decays to 0.75; one vector adds 0.5.
+    const rows = CodebookEma.fromRows(ROWS, 2, 0.5, 3).update([0], Float32Array.from([6, 6]), ROWS);
+    expect(rows[0]).toBeCloseTo((0.75 * 1 + 0.5 * 6) / 1.25, 6);
+    expect(rows[1]).toBeCloseTo((0.5 * 6) / 1.25, 6);
+  });
+
+  it('restarts a code as `prior` fresh vectors', () => {
     const ema = CodebookEma.fromRows(ROWS, 2, 0.5);
     ema.update([0, 0, 0], Float32Array.from([1, 1, 1, 1, 1, 1]), ROWS);
     ema.restart(0, Float32Array.from([0, -2]));
-    // Count 1 and sum [0, -2] again: an unchosen step keeps the restarted row.
+    // One prior vector at [0, -2] again: an unchosen step keeps the restarted row.
     expect(Array.from(ema.update([1], Float32Array.from([0, 1]), ROWS).subarray(0, 2))).toEqual([0, -2]);
   });
 
@@ -44,7 +52,7 @@ describe('CodebookEma', () => {
     const ema = CodebookEma.fromRows(ROWS, 2, 1e-20);
     const current = Float32Array.from([7, 7, 8, 8, 9, 9]);
     ema.update([0], Float32Array.from([1, 1]), ROWS);
-    // Codes 1 and 2: count 1e-20, then 1e-40 (below the cut-off): rows come from `current`.
+    // Codes 1 and 2: count (1 - 1e-20)·1e-20, then ~1e-40 (below the cut-off): rows come from `current`.
     const rows = ema.update([0], Float32Array.from([1, 1]), current);
     expect(Array.from(rows.subarray(2))).toEqual([8, 8, 9, 9]);
     expect(Array.from(rows.subarray(0, 2))).toEqual([1, 1]);

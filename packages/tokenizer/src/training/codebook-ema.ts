@@ -5,9 +5,9 @@ import type { HostTensor } from '@titok/core';
  * VQ-VAE-2), kept on the host: each code's row becomes the decayed mean of the encoder vectors
  * assigned to it, instead of following the codebook loss's gradient.
  *
- * Every code starts with its initial row as one prior vector (count 1, sum = row), so a code
- * nobody picks keeps its row, and no row is ever divided by zero. All state is float32, so a
- * checkpoint restores it exactly.
+ * Every code starts with its initial row as `prior` vectors seen the step before (1 by default:
+ * the first vector assigned to it moves it halfway), so a code nobody picks keeps its row, and
+ * no row is ever divided by zero. All state is float32, so a checkpoint restores it exactly.
  */
 export class CodebookEma {
   private constructor(
@@ -19,19 +19,22 @@ export class CodebookEma {
     readonly dim: number,
     /** γ of the averages, in (0, 1). */
     readonly decay: number,
+    /** How many vectors a code's initial or restarted row counts as. */
+    readonly prior: number,
   ) {}
 
-  /** Averages that start from the codebook's `rows` (K x C, row-major), each as one vector. */
-  static fromRows(rows: Float32Array, dim: number, decay: number): CodebookEma {
-    return new CodebookEma(new Float32Array(rows.length / dim).fill(1), Float32Array.from(rows), dim, decay);
+  /** Averages that start from the codebook's `rows` (K x C, row-major), each as `prior` vectors. */
+  static fromRows(rows: Float32Array, dim: number, decay: number, prior = 1): CodebookEma {
+    const w = (1 - decay) * prior;
+    return new CodebookEma(new Float32Array(rows.length / dim).fill(w), rows.map((v) => v * w), dim, decay, prior);
   }
 
   /** The averages of a training checkpoint ({@link state}), or undefined when it has none. */
-  static fromState(tensors: ReadonlyMap<string, HostTensor>, decay: number): CodebookEma | undefined {
+  static fromState(tensors: ReadonlyMap<string, HostTensor>, decay: number, prior = 1): CodebookEma | undefined {
     const counts = tensors.get('codebook_ema_counts');
     const sums = tensors.get('codebook_ema_sums');
     if (!counts || !sums) return undefined;
-    return new CodebookEma(Float32Array.from(counts.data), Float32Array.from(sums.data), sums.shape[1]!, decay);
+    return new CodebookEma(Float32Array.from(counts.data), Float32Array.from(sums.data), sums.shape[1]!, decay, prior);
   }
   /**
    * Folds in one step's assignments (`ids[i]` is the code of vector i of `vectors`, N x C) and
@@ -62,10 +65,11 @@ export class CodebookEma {
     return rows;
   }
 
-  /** Restarts `code` at `vector` (as one fresh prior vector, like a new code). */
+  /** Restarts `code` at `vector` (weighing `prior` vectors, like a new code). */
   restart(code: number, vector: Float32Array): void {
-    this.sums.set(vector, code * this.dim);
-    this.counts[code] = 1;
+    const w = (1 - this.decay) * this.prior;
+    this.sums.set(vector.map((v) => v * w), code * this.dim);
+    this.counts[code] = w;
   }
 
   /** The averages, for a training checkpoint. */

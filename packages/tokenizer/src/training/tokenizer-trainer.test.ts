@@ -143,7 +143,8 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
 
   it("codebookUpdate 'ema': each row becomes the moving average of the vectors assigned to it", async () => {
     const decay = 0.9;
-    const t = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookUpdate: 'ema', codebookDecay: decay, deadCodeSteps: 0 });
+    const prior = 3;
+    const t = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookUpdate: 'ema', codebookDecay: decay, codebookPrior: prior, deadCodeSteps: 0 });
     const table = () => t.model.quantizer!.embedding.namedWeights().get('weight')!.read().dataSync() as Float32Array;
     const before = Float32Array.from(table());
     // The step's codes and vectors, from the weights before its update (as the step sees them).
@@ -162,7 +163,8 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
       if (mine.length) moved++;
       for (let j = 0; j < 4; j++) {
         const sum = mine.reduce((s, i) => s + vectors[i * 4 + j]!, 0);
-        const expected = (decay * before[k * 4 + j]! + (1 - decay) * sum) / (decay + (1 - decay) * mine.length);
+        // The row counts as `prior` vectors of the step before: weight γ·prior now, 1 a vector.
+        const expected = (decay * prior * before[k * 4 + j]! + sum) / (decay * prior + mine.length);
         expect(after[k * 4 + j]).toBeCloseTo(expected, 5);
       }
     }
@@ -235,5 +237,6 @@ describe('TokenizerTrainer errors', () => {
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, continuousSteps: -1 })).toThrow(ConfigError);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookUpdate: 'kmeans' as 'ema' })).toThrow(/codebookUpdate "kmeans": loss or ema/);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookDecay: 1 })).toThrow(/codebookDecay must be between 0 and 1 \(exclusive\), got 1/);
+    expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookPrior: 0 })).toThrow(/codebookPrior must be a positive number of vectors, got 0/);
   });
 });

@@ -29,6 +29,11 @@ export interface TokenizerTrainingOptions extends TrainerOptions, Partial<Tokeni
   codebookUpdate?: (typeof CODEBOOK_UPDATES)[number];
   /** γ of the 'ema' codebook update's moving averages, in (0, 1) (default 0.99). */
   codebookDecay?: number;
+  /**
+   * How many encoder vectors a code's initial or restarted row weighs in its 'ema' average
+   * (default 1: the first vector assigned to a code moves it halfway).
+   */
+  codebookPrior?: number;
 }
 
 /** The ways {@link TokenizerTrainingOptions.codebookUpdate} can update the codebook. */
@@ -36,7 +41,7 @@ export const CODEBOOK_UPDATES = ['loss', 'ema'] as const;
 
 type Resolved = TokenizerTrainingOptions &
   Required<TokenizerLossOptions> &
-  Required<Pick<TokenizerTrainingOptions, 'deadCodeSteps' | 'continuousSteps' | 'codebookUpdate' | 'codebookDecay'>>;
+  Required<Pick<TokenizerTrainingOptions, 'deadCodeSteps' | 'continuousSteps' | 'codebookUpdate' | 'codebookDecay' | 'codebookPrior'>>;
 
 function tokenizerConfig(configJson: Record<string, unknown>): TitokConfig {
   const c = parseModelConfig(configJson).tokenizer;
@@ -84,9 +89,12 @@ export class TokenizerTrainer extends Trainer<Resolved> {
     if (options.codebookDecay !== undefined && !(options.codebookDecay > 0 && options.codebookDecay < 1)) {
       throw new ConfigError(`codebookDecay must be between 0 and 1 (exclusive), got ${String(options.codebookDecay)}`);
     }
+    if (options.codebookPrior !== undefined && !(options.codebookPrior > 0 && Number.isFinite(options.codebookPrior))) {
+      throw new ConfigError(`codebookPrior must be a positive number of vectors, got ${String(options.codebookPrior)}`);
+    }
     const resolved: Resolved = {
       ...{ commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, estimator: 'straight-through', continuous: false },
-      ...{ deadCodeSteps: 200, continuousSteps: 0, codebookUpdate: 'loss', codebookDecay: 0.99 },
+      ...{ deadCodeSteps: 200, continuousSteps: 0, codebookUpdate: 'loss', codebookDecay: 0.99, codebookPrior: 1 },
       ...options,
     };
     super('tokenizer', model, images.count, resolved, configJson);
@@ -147,7 +155,7 @@ export class TokenizerTrainer extends Trainer<Resolved> {
       const vectors = await this.gather((await p.vectors.data()) as Float32Array);
       let rows = await this.codebookRows();
       if (this.options.codebookUpdate === 'ema') {
-        this.ema ??= CodebookEma.fromRows(rows, this.model.quantizer!.tokenSize, this.options.codebookDecay);
+        this.ema ??= CodebookEma.fromRows(rows, this.model.quantizer!.tokenSize, this.options.codebookDecay, this.options.codebookPrior);
         rows = this.ema.update(ids, vectors, rows);
       }
       this.restartCodes(dead, vectors, rows, step);
@@ -197,6 +205,6 @@ export class TokenizerTrainer extends Trainer<Resolved> {
   protected override restoreExtra(tensors: ReadonlyMap<string, HostTensor>): void {
     const t = tensors.get('code_last_used');
     if (t) this.lastUsed = Float32Array.from(t.data);
-    if (this.options.codebookUpdate === 'ema') this.ema = CodebookEma.fromState(tensors, this.options.codebookDecay);
+    if (this.options.codebookUpdate === 'ema') this.ema = CodebookEma.fromState(tensors, this.options.codebookDecay, this.options.codebookPrior);
   }
 }
