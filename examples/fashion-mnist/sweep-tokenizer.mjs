@@ -9,7 +9,7 @@
  *
  *   node examples/fashion-mnist/sweep-tokenizer.mjs [--codebook 1024,4096] [--batch 8,32]
  *        [--lr 0.003,0.005] [--images 64000] [--stop N] [--test 10000]
- *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS] [--dead-code-steps N] [--replicas 1]
+ *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS] [--dead-code-steps N] [--restart-until STEP] [--replicas 1]
  *        [--token-size 16] [--commitment 0.25] [--estimator straight-through|rotation] [--continuous]
  *        [--continuous-steps N] [--codebook-update loss|ema] [--codebook-decay 0.99]
  *        [--codebook-prior 1]
@@ -20,7 +20,8 @@
  * length of the learning-rate schedule (steps = images / batch; the warm-up covers as many
  * images as TRAINING.tokenizer's), --stop ends training early on that schedule. --encoder and
  * --decoder replace the transformer sizes of settings.mjs (heads unchanged); --dead-code-steps
- * replaces TRAINING.tokenizer.deadCodeSteps (codes unused for that many steps restart);
+ * replaces TRAINING.tokenizer.deadCodeSteps (codes unused for that many steps restart),
+ * --restart-until ends restarts at that step (TokenizerTrainingOptions.restartUntil);
  * --token-size replaces the codebook vectors' dimension (token_size of settings.mjs),
  * --commitment the commitment loss's weight β (TokenizerTrainingOptions.commitmentCost);
  * --estimator picks how the gradient crosses the quantiser (TokenizerTrainingOptions.estimator),
@@ -32,7 +33,7 @@
  * weighing --codebook-prior vectors) instead of the codebook loss
  * (TokenizerTrainingOptions.codebookUpdate, codebookDecay, codebookPrior). --seed replaces TRAINING.tokenizer.seed. --replicas N trains each row data-parallel on N worker
  * threads (lib/replicas.mjs; 1, the default, trains in this thread). Rows are merged into the
- * --json file by (codebook, token size, batch, lr, steps, stop, encoder, decoder, deadCodeSteps,
+ * --json file by (codebook, token size, batch, lr, steps, stop, encoder, decoder, deadCodeSteps, restartUntil,
  * commitment, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior, seed, replicas).
  */
 import * as fs from 'node:fs';
@@ -60,6 +61,7 @@ const { values: opts } = parseArgs({
     encoder: { type: 'string' },
     decoder: { type: 'string' },
     'dead-code-steps': { type: 'string', default: String(base.deadCodeSteps) },
+    'restart-until': { type: 'string' },
     replicas: { type: 'string', default: '1' },
     'token-size': { type: 'string', default: String(TOKENIZER_CONFIG.model.vq_model.token_size) },
     commitment: { type: 'string', default: '0.25' },
@@ -90,6 +92,7 @@ for (const b of batches) if (images % b || stopImages % b) fail(`--images and --
 const testRequested = int('test', opts.test);
 const replicas = int('replicas', opts.replicas);
 const deadCodeSteps = int('dead-code-steps', opts['dead-code-steps']);
+const restartUntil = opts['restart-until'] === undefined ? null : int('restart-until', opts['restart-until']);
 const estimator = ['straight-through', 'rotation'].includes(opts.estimator) ? opts.estimator : fail(`--estimator takes straight-through or rotation, got "${opts.estimator}"`);
 const seed = int('seed', opts.seed);
 const tokenSize = int('token-size', opts['token-size']);
@@ -122,6 +125,7 @@ const variants = [
   [tokenSize, TOKENIZER_CONFIG.model.vq_model.token_size, `-token${tokenSize}`, `, token size ${tokenSize}`],
   [`${encoderName}/${decoderName}`, `${sizeName(TOKENIZER_CONFIG.tiny.encoder)}/${sizeName(TOKENIZER_CONFIG.tiny.decoder)}`, `-encoder${encoderName}-decoder${decoderName}`, `, encoder ${encoderName}, decoder ${decoderName}`],
   [deadCodeSteps, base.deadCodeSteps, `-dead${deadCodeSteps}`, `, dead codes after ${deadCodeSteps} steps`],
+  [restartUntil, null, `-restartuntil${restartUntil}`, `, restarts until step ${restartUntil}`],
   [commitmentCost, 0.25, `-commitment${commitmentCost}`, `, commitment ${commitmentCost}`],
   [estimator, 'straight-through', `-${estimator}`, `, ${estimator} estimator`],
   [continuous, false, '-continuous', ', continuous (no quantisation)'],
@@ -136,7 +140,7 @@ const variants = [
 const variantSuffix = variants.map((v) => v[2]).join('');
 const variantLabel = variants.map((v) => v[3]).join('');
 /** What identifies a row of the --json file (a rerun replaces its row). */
-const ROW_KEY = ['codebook', 'tokenSize', 'batch', 'learningRate', 'steps', 'stop', 'encoder', 'decoder', 'deadCodeSteps', 'commitmentCost', 'estimator', 'continuous', 'continuousSteps', 'codebookUpdate', 'codebookDecay', 'codebookPrior', 'seed', 'replicas'];
+const ROW_KEY = ['codebook', 'tokenSize', 'batch', 'learningRate', 'steps', 'stop', 'encoder', 'decoder', 'deadCodeSteps', 'restartUntil', 'commitmentCost', 'estimator', 'continuous', 'continuousSteps', 'codebookUpdate', 'codebookDecay', 'codebookPrior', 'seed', 'replicas'];
 
 if (isMainThread && replicas > 1) {
   // The worker threads run this script; replica 0 leads (logs, checkpoints, measures, writes rows).
@@ -169,7 +173,7 @@ for (const codebook of codebooks) {
       const steps = images / batchSize;
       const stop = stopImages / batchSize;
       const warmupSteps = Math.round((base.warmupSteps * base.batchSize) / batchSize);
-      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, commitmentCost, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior };
+      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, ...(restartUntil === null ? {} : { restartUntil }), commitmentCost, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior };
       const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${variantLabel}`;
       const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${variantSuffix}.ckpt`);
       const trainer = fs.existsSync(ckpt)
@@ -201,6 +205,7 @@ for (const codebook of codebooks) {
         encoder: encoderName,
         decoder: decoderName,
         deadCodeSteps,
+        restartUntil,
         commitmentCost,
         estimator,
         continuous,
@@ -234,15 +239,15 @@ for (const codebook of codebooks) {
           a.parameters - b.parameters,
       );
       writeJson(opts.json, {
-        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps), commitment weight (commitmentCost), gradient estimator, seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves) or, when `continuousSteps` > 0, for that many first steps only, with the codebook moved by its loss or by moving averages (codebookUpdate, codebookDecay, codebookPrior), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
+        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps) and last step of restarts (restartUntil, null: the end), commitment weight (commitmentCost), gradient estimator, seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves) or, when `continuousSteps` > 0, for that many first steps only, with the codebook moved by its loss or by moving averages (codebookUpdate, codebookDecay, codebookPrior), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
         rows,
       });
     }
   }
 }
 if (!lead) process.exit(0);
-process.stdout.write(`\n| codebook | bits | token size | batch | lr | encoder | decoder | dead codes after (steps) | commitment | estimator | continuous | continuous for (steps) | codebook by | decay | prior | seed | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
+process.stdout.write(`\n| codebook | bits | token size | batch | lr | encoder | decoder | dead codes after (steps) | restarts until (step) | commitment | estimator | continuous | continuous for (steps) | codebook by | decay | prior | seed | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
 for (const r of rows) {
-  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.tokenSize} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.commitmentCost} | ${r.estimator} | ${r.continuous} | ${r.continuousSteps} | ${r.codebookUpdate} | ${r.codebookDecay} | ${r.codebookPrior} | ${r.seed} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
+  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.tokenSize} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.restartUntil ?? 'end'} | ${r.commitmentCost} | ${r.estimator} | ${r.continuous} | ${r.continuousSteps} | ${r.codebookUpdate} | ${r.codebookDecay} | ${r.codebookPrior} | ${r.seed} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
 }
 

@@ -126,6 +126,20 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
     t.dispose();
   });
 
+  it('restartUntil: no code restarts after that step', async () => {
+    const run = async (extra: TokenizerTrainingOptions | Record<string, never>) => {
+      const t = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, steps: 8, ...extra });
+      await t.train();
+      t.dispose();
+      return t.history.map((e) => e.losses.restarted!);
+    };
+    const always = await run({});
+    expect(always.slice(3).some((n) => n > 0)).toBe(true);
+    const until3 = await run({ restartUntil: 3 });
+    expect(until3.slice(0, 3)).toEqual(always.slice(0, 3));
+    expect(until3.slice(3)).toEqual([0, 0, 0, 0, 0]);
+  });
+
   it('continuousSteps: the first steps are continuous ones, the later ones quantised', async () => {
     const warm = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, continuousSteps: 2 });
     const continuous = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, continuous: true });
@@ -237,6 +251,7 @@ describe('TokenizerTrainer errors', () => {
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, continuousSteps: -1 })).toThrow(ConfigError);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookUpdate: 'kmeans' as 'ema' })).toThrow(/codebookUpdate "kmeans": loss or ema/);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookDecay: 1 })).toThrow(/codebookDecay must be between 0 and 1 \(exclusive\), got 1/);
+    expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, restartUntil: -2 })).toThrow(/restartUntil must be a whole number of steps \(0 or more\), got -2/);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookPrior: 0 })).toThrow(/codebookPrior must be a positive number of vectors, got 0/);
   });
 });

@@ -15,6 +15,8 @@ export interface TokenizerTrainingOptions extends TrainerOptions, Partial<Tokeni
    * encoder vectors of the current batch (0 turns it off; default 200).
    */
   deadCodeSteps?: number;
+  /** Restart dead codes only up to this step (default: throughout), so the last steps settle. */
+  restartUntil?: number;
   /**
    * Feed the decoder the encoder's vectors z themselves for this many first steps, then their
    * codes (default 0): a warm start in which encoder and decoder learn without quantisation
@@ -89,6 +91,9 @@ export class TokenizerTrainer extends Trainer<Resolved> {
     if (options.codebookDecay !== undefined && !(options.codebookDecay > 0 && options.codebookDecay < 1)) {
       throw new ConfigError(`codebookDecay must be between 0 and 1 (exclusive), got ${String(options.codebookDecay)}`);
     }
+    if (options.restartUntil !== undefined && !(Number.isInteger(options.restartUntil) && options.restartUntil >= 0)) {
+      throw new ConfigError(`restartUntil must be a whole number of steps (0 or more), got ${String(options.restartUntil)}`);
+    }
     if (options.codebookPrior !== undefined && !(options.codebookPrior > 0 && Number.isFinite(options.codebookPrior))) {
       throw new ConfigError(`codebookPrior must be a positive number of vectors, got ${String(options.codebookPrior)}`);
     }
@@ -146,7 +151,7 @@ export class TokenizerTrainer extends Trainer<Resolved> {
       for (const i of ids) this.lastUsed[i] = step;
       const window = this.options.deadCodeSteps;
       const dead: number[] = [];
-      if (window > 0 && step > window) {
+      if (window > 0 && step > window && step <= (this.options.restartUntil ?? Infinity)) {
         this.lastUsed.forEach((s, i) => {
           if (s < step - window) dead.push(i);
         });
