@@ -9,7 +9,7 @@
  *
  *   node examples/fashion-mnist/sweep-tokenizer.mjs [--codebook 1024,4096] [--batch 8,32]
  *        [--lr 0.003,0.005] [--images 64000] [--stop N] [--test 10000]
- *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS] [--dead-code-steps N] [--restart-until STEP] [--replicas 1]
+ *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS] [--dead-code-steps N] [--restart-until STEP|end] [--replicas 1]
  *        [--token-size 16] [--commitment 0.25] [--estimator straight-through|rotation] [--continuous]
  *        [--continuous-steps N] [--codebook-update loss|ema] [--codebook-decay 0.99]
  *        [--codebook-prior 1]
@@ -21,7 +21,7 @@
  * images as TRAINING.tokenizer's), --stop ends training early on that schedule. --encoder and
  * --decoder replace the transformer sizes of settings.mjs (heads unchanged); --dead-code-steps
  * replaces TRAINING.tokenizer.deadCodeSteps (codes unused for that many steps restart),
- * --restart-until ends restarts at that step (TokenizerTrainingOptions.restartUntil);
+ * --restart-until ends restarts at that step (TokenizerTrainingOptions.restartUntil; `end`: never);
  * --token-size replaces the codebook vectors' dimension (token_size of settings.mjs),
  * --commitment the commitment loss's weight β (TokenizerTrainingOptions.commitmentCost);
  * --estimator picks how the gradient crosses the quantiser (TokenizerTrainingOptions.estimator),
@@ -61,7 +61,7 @@ const { values: opts } = parseArgs({
     encoder: { type: 'string' },
     decoder: { type: 'string' },
     'dead-code-steps': { type: 'string', default: String(base.deadCodeSteps) },
-    'restart-until': { type: 'string' },
+    'restart-until': { type: 'string', default: base.restartUntil === undefined ? 'end' : String(base.restartUntil) },
     replicas: { type: 'string', default: '1' },
     'token-size': { type: 'string', default: String(TOKENIZER_CONFIG.model.vq_model.token_size) },
     commitment: { type: 'string', default: '0.25' },
@@ -92,7 +92,7 @@ for (const b of batches) if (images % b || stopImages % b) fail(`--images and --
 const testRequested = int('test', opts.test);
 const replicas = int('replicas', opts.replicas);
 const deadCodeSteps = int('dead-code-steps', opts['dead-code-steps']);
-const restartUntil = opts['restart-until'] === undefined ? null : int('restart-until', opts['restart-until']);
+const restartUntil = opts['restart-until'] === 'end' ? null : int('restart-until', opts['restart-until']);
 const estimator = ['straight-through', 'rotation'].includes(opts.estimator) ? opts.estimator : fail(`--estimator takes straight-through or rotation, got "${opts.estimator}"`);
 const seed = int('seed', opts.seed);
 const tokenSize = int('token-size', opts['token-size']);
@@ -125,6 +125,7 @@ const variants = [
   [tokenSize, TOKENIZER_CONFIG.model.vq_model.token_size, `-token${tokenSize}`, `, token size ${tokenSize}`],
   [`${encoderName}/${decoderName}`, `${sizeName(TOKENIZER_CONFIG.tiny.encoder)}/${sizeName(TOKENIZER_CONFIG.tiny.decoder)}`, `-encoder${encoderName}-decoder${decoderName}`, `, encoder ${encoderName}, decoder ${decoderName}`],
   [deadCodeSteps, base.deadCodeSteps, `-dead${deadCodeSteps}`, `, dead codes after ${deadCodeSteps} steps`],
+  // Named whenever restarts end (runs named without it restarted to the end, settings.mjs's former default).
   [restartUntil, null, `-restartuntil${restartUntil}`, `, restarts until step ${restartUntil}`],
   [commitmentCost, 0.25, `-commitment${commitmentCost}`, `, commitment ${commitmentCost}`],
   [estimator, 'straight-through', `-${estimator}`, `, ${estimator} estimator`],
@@ -173,7 +174,7 @@ for (const codebook of codebooks) {
       const steps = images / batchSize;
       const stop = stopImages / batchSize;
       const warmupSteps = Math.round((base.warmupSteps * base.batchSize) / batchSize);
-      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, ...(restartUntil === null ? {} : { restartUntil }), commitmentCost, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior };
+      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, restartUntil: restartUntil ?? undefined, commitmentCost, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior };
       const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${variantLabel}`;
       const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${variantSuffix}.ckpt`);
       const trainer = fs.existsSync(ckpt)
