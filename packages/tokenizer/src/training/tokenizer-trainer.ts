@@ -45,6 +45,28 @@ type Resolved = TokenizerTrainingOptions &
   Required<TokenizerLossOptions> &
   Required<Pick<TokenizerTrainingOptions, 'deadCodeSteps' | 'continuousSteps' | 'codebookUpdate' | 'codebookDecay' | 'codebookPrior'>>;
 
+const isSteps = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+const oneOf = (names: readonly string[]) => (v: unknown) => names.includes(v as string);
+
+/** Each checked option: the test, and what the error says it must be (or its allowed names). */
+const OPTION_CHECKS: [keyof TokenizerTrainingOptions, (v: unknown) => boolean, string | readonly string[]][] = [
+  ['estimator', oneOf(ESTIMATORS), ESTIMATORS],
+  ['codebookUpdate', oneOf(CODEBOOK_UPDATES), CODEBOOK_UPDATES],
+  ['continuousSteps', isSteps, 'a whole number of steps (0 or more)'],
+  ['restartUntil', isSteps, 'a whole number of steps (0 or more)'],
+  ['codebookDecay', (v) => (v as number) > 0 && (v as number) < 1, 'between 0 and 1 (exclusive)'],
+  ['codebookPrior', (v) => (v as number) > 0 && Number.isFinite(v), 'a positive number of vectors'],
+];
+
+/** Refuses an option the trainer cannot use, naming it and what it takes. */
+function checkOptions(options: TokenizerTrainingOptions): void {
+  for (const [key, ok, expected] of OPTION_CHECKS) {
+    const v = options[key];
+    if (v === undefined || ok(v)) continue;
+    throw new ConfigError(typeof expected === 'string' ? `${key} must be ${expected}, got ${String(v)}` : `unknown ${key} "${String(v)}": ${expected.join(' or ')}`);
+  }
+}
+
 function tokenizerConfig(configJson: Record<string, unknown>): TitokConfig {
   const c = parseModelConfig(configJson).tokenizer;
   if (!c) throw new ConfigError('the config does not describe a TiTok tokenizer (model.vq_model is missing)');
@@ -79,24 +101,7 @@ export class TokenizerTrainer extends Trainer<Resolved> {
       throw new ConfigError(`training images are ${images.height}x${images.width}, the model takes ${config.imageSize}x${config.imageSize}`);
     }
     const model = withParamInit({ seed: options.seed }, () => new TitokModel({ config }));
-    if (options.estimator !== undefined && !(ESTIMATORS as readonly string[]).includes(options.estimator)) {
-      throw new ConfigError(`unknown estimator "${String(options.estimator)}": ${ESTIMATORS.join(' or ')}`);
-    }
-    if (options.continuousSteps !== undefined && !(Number.isInteger(options.continuousSteps) && options.continuousSteps >= 0)) {
-      throw new ConfigError(`continuousSteps must be a whole number of steps (0 or more), got ${String(options.continuousSteps)}`);
-    }
-    if (options.codebookUpdate !== undefined && !(CODEBOOK_UPDATES as readonly string[]).includes(options.codebookUpdate)) {
-      throw new ConfigError(`unknown codebookUpdate "${String(options.codebookUpdate)}": ${CODEBOOK_UPDATES.join(' or ')}`);
-    }
-    if (options.codebookDecay !== undefined && !(options.codebookDecay > 0 && options.codebookDecay < 1)) {
-      throw new ConfigError(`codebookDecay must be between 0 and 1 (exclusive), got ${String(options.codebookDecay)}`);
-    }
-    if (options.restartUntil !== undefined && !(Number.isInteger(options.restartUntil) && options.restartUntil >= 0)) {
-      throw new ConfigError(`restartUntil must be a whole number of steps (0 or more), got ${String(options.restartUntil)}`);
-    }
-    if (options.codebookPrior !== undefined && !(options.codebookPrior > 0 && Number.isFinite(options.codebookPrior))) {
-      throw new ConfigError(`codebookPrior must be a positive number of vectors, got ${String(options.codebookPrior)}`);
-    }
+    checkOptions(options);
     const resolved: Resolved = {
       ...{ commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, estimator: 'straight-through', continuous: false },
       ...{ deadCodeSteps: 200, continuousSteps: 0, codebookUpdate: 'loss', codebookDecay: 0.99, codebookPrior: 1 },
