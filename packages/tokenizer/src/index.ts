@@ -36,5 +36,5 @@ export { VqganEncoder } from './maskgit-vqgan/vqgan-encoder.js';
 export { VqganDecoder } from './maskgit-vqgan/vqgan-decoder.js';
 export { VqganDownBlock } from './maskgit-vqgan/vqgan-down-block.js';
 export { VqganUpBlock } from './maskgit-vqgan/vqgan-up-block.js';
-export { TokenizerTrainer, tokenizerLoss, nearestCodes, imageBatch, checkTrainingImages } from './training/index.js';
+export { TokenizerTrainer, CODEBOOK_UPDATES, ESTIMATORS, tokenizerLoss, nearestCodes, imageBatch, checkTrainingImages } from './training/index.js';
 export type { TokenizerTrainingOptions, TokenizerLossOptions, TokenizerLossWeights, TokenizerLossOutput, NearestCodes, TrainingImages } from './training/index.js';

@@ -1,6 +1,6 @@
-export { TokenizerTrainer } from './tokenizer-trainer.js';
+export { TokenizerTrainer, CODEBOOK_UPDATES } from './tokenizer-trainer.js';
 export type { TokenizerTrainingOptions } from './tokenizer-trainer.js';
-export { tokenizerLoss } from './tokenizer-loss.js';
+export { tokenizerLoss, ESTIMATORS } from './tokenizer-loss.js';
 export type { TokenizerLossOptions, TokenizerLossWeights, TokenizerLossOutput } from './tokenizer-loss.js';
 export { nearestCodes } from './nearest-codes.js';
 export type { NearestCodes } from './nearest-codes.js';
