@@ -9,7 +9,8 @@
  *
  *   node examples/fashion-mnist/sweep-tokenizer.mjs [--codebook 1024,4096] [--batch 8,32]
  *        [--lr 0.003,0.005] [--images 64000] [--stop N] [--test 10000]
- *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS] [--dead-code-steps N] [--restart-until STEP|end] [--replicas 1]
+ *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS] [--dead-code-steps N] [--restart-until STEP|end]
+ *        [--finetune-decoder-from STEP|never] [--replicas 1]
  *        [--token-size 16] [--commitment 0.25] [--estimator straight-through|rotation] [--continuous]
  *        [--continuous-steps N] [--codebook-update loss|ema] [--codebook-decay 0.99]
  *        [--codebook-prior 1]
@@ -22,6 +23,8 @@
  * --decoder replace the transformer sizes of settings.mjs (heads unchanged); --dead-code-steps
  * replaces TRAINING.tokenizer.deadCodeSteps (codes unused for that many steps restart),
  * --restart-until ends restarts at that step (TokenizerTrainingOptions.restartUntil; `end`: never);
+ * --finetune-decoder-from trains only the decoder after that step, the codes frozen
+ * (TokenizerTrainingOptions.finetuneDecoderFrom; `never`, the default: the whole model throughout);
  * --token-size replaces the codebook vectors' dimension (token_size of settings.mjs),
  * --commitment the commitment loss's weight β (TokenizerTrainingOptions.commitmentCost);
  * --estimator picks how the gradient crosses the quantiser (TokenizerTrainingOptions.estimator),
@@ -34,7 +37,7 @@
  * (TokenizerTrainingOptions.codebookUpdate, codebookDecay, codebookPrior). --seed replaces TRAINING.tokenizer.seed. --replicas N trains each row data-parallel on N worker
  * threads (lib/replicas.mjs; 1, the default, trains in this thread). Rows are merged into the
  * --json file by (codebook, token size, batch, lr, steps, stop, encoder, decoder, deadCodeSteps, restartUntil,
- * commitment, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior, seed, replicas).
+ * finetuneDecoderFrom, commitment, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior, seed, replicas).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -62,6 +65,7 @@ const { values: opts } = parseArgs({
     decoder: { type: 'string' },
     'dead-code-steps': { type: 'string', default: String(base.deadCodeSteps) },
     'restart-until': { type: 'string', default: base.restartUntil === undefined ? 'end' : String(base.restartUntil) },
+    'finetune-decoder-from': { type: 'string', default: base.finetuneDecoderFrom === undefined ? 'never' : String(base.finetuneDecoderFrom) },
     replicas: { type: 'string', default: '1' },
     'token-size': { type: 'string', default: String(TOKENIZER_CONFIG.model.vq_model.token_size) },
     commitment: { type: 'string', default: '0.25' },
@@ -93,6 +97,7 @@ const testRequested = int('test', opts.test);
 const replicas = int('replicas', opts.replicas);
 const deadCodeSteps = int('dead-code-steps', opts['dead-code-steps']);
 const restartUntil = opts['restart-until'] === 'end' ? null : int('restart-until', opts['restart-until']);
+const finetuneDecoderFrom = opts['finetune-decoder-from'] === 'never' ? null : int('finetune-decoder-from', opts['finetune-decoder-from']);
 const estimator = ESTIMATORS.includes(opts.estimator) ? opts.estimator : fail(`--estimator takes ${ESTIMATORS.join(' or ')}, got "${opts.estimator}"`);
 const seed = int('seed', opts.seed);
 const tokenSize = int('token-size', opts['token-size']);
@@ -127,6 +132,7 @@ const variants = [
   [deadCodeSteps, base.deadCodeSteps, `-dead${deadCodeSteps}`, `, dead codes after ${deadCodeSteps} steps`],
   // Named whenever restarts end (runs named without it restarted to the end, settings.mjs's former default).
   [restartUntil, null, `-restartuntil${restartUntil}`, `, restarts until step ${restartUntil}`],
+  [finetuneDecoderFrom, null, `-decoderonly${finetuneDecoderFrom}`, `, only the decoder after step ${finetuneDecoderFrom}`],
   [commitmentCost, 0.25, `-commitment${commitmentCost}`, `, commitment ${commitmentCost}`],
   [estimator, 'straight-through', `-${estimator}`, `, ${estimator} estimator`],
   [continuous, false, '-continuous', ', continuous (no quantisation)'],
@@ -141,7 +147,7 @@ const variants = [
 const variantSuffix = variants.map((v) => v[2]).join('');
 const variantLabel = variants.map((v) => v[3]).join('');
 /** What identifies a row of the --json file (a rerun replaces its row). */
-const ROW_KEY = ['codebook', 'tokenSize', 'batch', 'learningRate', 'steps', 'stop', 'encoder', 'decoder', 'deadCodeSteps', 'restartUntil', 'commitmentCost', 'estimator', 'continuous', 'continuousSteps', 'codebookUpdate', 'codebookDecay', 'codebookPrior', 'seed', 'replicas'];
+const ROW_KEY = ['codebook', 'tokenSize', 'batch', 'learningRate', 'steps', 'stop', 'encoder', 'decoder', 'deadCodeSteps', 'restartUntil', 'finetuneDecoderFrom', 'commitmentCost', 'estimator', 'continuous', 'continuousSteps', 'codebookUpdate', 'codebookDecay', 'codebookPrior', 'seed', 'replicas'];
 
 if (isMainThread && replicas > 1) {
   // The worker threads run this script; replica 0 leads (logs, checkpoints, measures, writes rows).
@@ -174,7 +180,7 @@ for (const codebook of codebooks) {
       const steps = images / batchSize;
       const stop = stopImages / batchSize;
       const warmupSteps = Math.round((base.warmupSteps * base.batchSize) / batchSize);
-      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, restartUntil: restartUntil ?? undefined, commitmentCost, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior };
+      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, restartUntil: restartUntil ?? undefined, finetuneDecoderFrom: finetuneDecoderFrom ?? undefined, commitmentCost, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior };
       const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${variantLabel}`;
       const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${variantSuffix}.ckpt`);
       const trainer = fs.existsSync(ckpt)
@@ -207,6 +213,7 @@ for (const codebook of codebooks) {
         decoder: decoderName,
         deadCodeSteps,
         restartUntil,
+        finetuneDecoderFrom,
         commitmentCost,
         estimator,
         continuous,
@@ -240,15 +247,15 @@ for (const codebook of codebooks) {
           a.parameters - b.parameters,
       );
       writeJson(opts.json, {
-        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps) and last step of restarts (restartUntil, null: the end), commitment weight (commitmentCost), gradient estimator, seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves) or, when `continuousSteps` > 0, for that many first steps only, with the codebook moved by its loss or by moving averages (codebookUpdate, codebookDecay, codebookPrior), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
+        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps) and last step of restarts (restartUntil, null: the end), step after which only the decoder trained (finetuneDecoderFrom, null: never), commitment weight (commitmentCost), gradient estimator, seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves) or, when `continuousSteps` > 0, for that many first steps only, with the codebook moved by its loss or by moving averages (codebookUpdate, codebookDecay, codebookPrior), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
         rows,
       });
     }
   }
 }
 if (!lead) process.exit(0);
-process.stdout.write(`\n| codebook | bits | token size | batch | lr | encoder | decoder | dead codes after (steps) | restarts until (step) | commitment | estimator | continuous | continuous for (steps) | codebook by | decay | prior | seed | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
+process.stdout.write(`\n| codebook | bits | token size | batch | lr | encoder | decoder | dead codes after (steps) | restarts until (step) | decoder only after (step) | commitment | estimator | continuous | continuous for (steps) | codebook by | decay | prior | seed | replicas | schedule (steps) | trained (steps) | images | test PSNR (dB) | test images |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`);
 for (const r of rows) {
-  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.tokenSize} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.restartUntil ?? 'end'} | ${r.commitmentCost} | ${r.estimator} | ${r.continuous} | ${r.continuousSteps} | ${r.codebookUpdate} | ${r.codebookDecay} | ${r.codebookPrior} | ${r.seed} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
+  process.stdout.write(`| ${r.codebook} | ${r.bits} | ${r.tokenSize} | ${r.batch} | ${r.learningRate} | ${r.encoder} | ${r.decoder} | ${r.deadCodeSteps} | ${r.restartUntil ?? 'end'} | ${r.finetuneDecoderFrom ?? 'never'} | ${r.commitmentCost} | ${r.estimator} | ${r.continuous} | ${r.continuousSteps} | ${r.codebookUpdate} | ${r.codebookDecay} | ${r.codebookPrior} | ${r.seed} | ${r.replicas} | ${r.steps} | ${r.stop} | ${r.stop * r.batch} | ${r.psnr} | ${r.testImages} |\n`);
 }
 

@@ -124,6 +124,14 @@ export abstract class Trainer<O extends TrainerOptions = TrainerOptions> {
    */
   protected async afterStep(_step: number): Promise<Record<string, number> | void> {}
 
+  /**
+   * The parameters the update of 0-based `step` trains (default: all). The others keep their
+   * values and optimizer moments, and no gradient is computed for them.
+   */
+  protected trainableParams(_step: number): ReadonlyMap<string, tf.Variable> {
+    return this.params;
+  }
+
   /** Extra tensors and settings to save; restored by {@link Trainer.restoreExtra}. */
   protected extraState(): Map<string, HostTensor> {
     return new Map();
@@ -174,7 +182,7 @@ export abstract class Trainer<O extends TrainerOptions = TrainerOptions> {
     const r = this.replicas;
     const share = r ? { start: (r.index * indices.length) / r.count, end: ((r.index + 1) * indices.length) / r.count } : { start: 0, end: indices.length };
     // Replicas clip after combining: the norm is the whole batch's.
-    const g = await lossGradients(this.params, () => this.loss(indices, share), { clipNorm: r ? undefined : clipNorm });
+    const g = await lossGradients(this.trainableParams(s), () => this.loss(indices, share), { clipNorm: r ? undefined : clipNorm });
     try {
       if (r) await combineReplicaGradients(r, g, clipNorm);
       if (!Number.isFinite(g.losses.loss!)) throw new InputError(`training diverged at step ${s + 1}: the loss is ${g.losses.loss}`);

@@ -127,7 +127,7 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
   });
 
   it('restartUntil: no code restarts after that step', async () => {
-    const run = async (extra: TokenizerTrainingOptions | Record<string, never>) => {
+    const run = async (extra: Partial<TokenizerTrainingOptions>) => {
       const t = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, steps: 8, ...extra });
       await t.train();
       t.dispose();
@@ -138,6 +138,40 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
     const until3 = await run({ restartUntil: 3 });
     expect(until3.slice(0, 3)).toEqual(always.slice(0, 3));
     expect(until3.slice(3)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('finetuneDecoderFrom: after that step only the decoder trains, the codes frozen', async () => {
+    const plain = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, steps: 6 });
+    const tuned = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, steps: 6, finetuneDecoderFrom: 2 });
+    await plain.train({ until: 2 });
+    await tuned.train({ until: 2 });
+    const atSwitch = await weightsOf(tuned);
+    expectSameWeights(atSwitch, await weightsOf(plain));
+    const count = tf.memory().numTensors;
+    await tuned.train();
+    expect(tf.memory().numTensors).toBe(count);
+    const after = await weightsOf(tuned);
+    const same = (k: string) => Buffer.from(after.get(k)!.buffer).equals(Buffer.from(atSwitch.get(k)!.buffer));
+    const keys = [...after.keys()];
+    const decoder = keys.filter((k) => k.startsWith('decoder.'));
+    expect(decoder.length).toBeGreaterThan(0);
+    expect(decoder.filter(same)).toEqual([]);
+    // Encoder, latent tokens and codebook keep their values: every image keeps its codes.
+    expect(keys.filter((k) => !k.startsWith('decoder.') && !same(k))).toEqual([]);
+    expect(keys).toContain('quantize.embedding.weight');
+    expect(tuned.history.slice(2).map((e) => e.losses.restarted)).toEqual([0, 0, 0, 0]);
+    // The whole model went on training in the plain run (its restarts aside, the encoder moved).
+    await plain.train();
+    expect(Buffer.from((await weightsOf(plain)).get('latent_tokens')!.buffer).equals(Buffer.from(atSwitch.get('latent_tokens')!.buffer))).toBe(false);
+    // A checkpoint taken in the decoder-only phase resumes bit for bit.
+    const mid = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, steps: 6, finetuneDecoderFrom: 2 });
+    let saved: Uint8Array | undefined;
+    await mid.train({ until: 4, checkpointEvery: 4, onCheckpoint: async (c) => void (saved = await encodeTrainingCheckpoint(c)) });
+    const resumed = await TokenizerTrainer.resume(await decodeTrainingCheckpoint(saved!), images);
+    expect(resumed.options.finetuneDecoderFrom).toBe(2);
+    await resumed.train();
+    expectSameWeights(await weightsOf(resumed), after);
+    for (const t of [plain, tuned, mid, resumed]) t.dispose();
   });
 
   it('continuousSteps: the first steps are continuous ones, the later ones quantised', async () => {
@@ -252,6 +286,7 @@ describe('TokenizerTrainer errors', () => {
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookUpdate: 'kmeans' as 'ema' })).toThrow(/codebookUpdate "kmeans": loss or ema/);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookDecay: 1 })).toThrow(/codebookDecay must be between 0 and 1 \(exclusive\), got 1/);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, restartUntil: -2 })).toThrow(/restartUntil must be a whole number of steps \(0 or more\), got -2/);
+    expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, finetuneDecoderFrom: 2.5 })).toThrow(/finetuneDecoderFrom must be a whole number of steps \(0 or more\), got 2.5/);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookPrior: 0 })).toThrow(/codebookPrior must be a positive number of vectors, got 0/);
   });
 });

@@ -24,6 +24,13 @@ export interface TokenizerTrainingOptions extends TrainerOptions, Partial<Tokeni
    */
   continuousSteps?: number;
   /**
+   * After this many steps, train only the decoder (default: never): the encoder, latent tokens
+   * and codebook are frozen, so every image keeps its codes and the decoder adapts to them, as in
+   * TiTok's decoder fine-tuning stage (`finetune_decoder`). Code restarts and 'ema' updates end
+   * there too. The frozen parts' gradients are not computed, so these steps are faster.
+   */
+  finetuneDecoderFrom?: number;
+  /**
    * How the codebook learns: 'loss' (default, the reference: the codebook loss's gradient, weighted
    * by `codebookWeight`) or 'ema' (each row the moving average of the encoder vectors assigned to
    * it, {@link CodebookEma}; the codebook loss is then reported but not trained on).
@@ -54,6 +61,7 @@ const OPTION_CHECKS: [keyof TokenizerTrainingOptions, (v: unknown) => boolean, s
   ['codebookUpdate', oneOf(CODEBOOK_UPDATES), CODEBOOK_UPDATES],
   ['continuousSteps', isSteps, 'a whole number of steps (0 or more)'],
   ['restartUntil', isSteps, 'a whole number of steps (0 or more)'],
+  ['finetuneDecoderFrom', isSteps, 'a whole number of steps (0 or more)'],
   ['codebookDecay', (v) => (v as number) > 0 && (v as number) < 1, 'between 0 and 1 (exclusive)'],
   ['codebookPrior', (v) => (v as number) > 0 && Number.isFinite(v), 'a positive number of vectors'],
 ];
@@ -93,6 +101,8 @@ export class TokenizerTrainer extends Trainer<Resolved> {
   private pending?: { indices: tf.Tensor; vectors: tf.Tensor2D };
   /** The codebook's moving averages, with codebookUpdate 'ema' (made at the first step). */
   private ema?: CodebookEma;
+  /** The decoder's parameters: all that {@link TokenizerTrainingOptions.finetuneDecoderFrom} trains. */
+  private readonly decoderParams: ReadonlyMap<string, tf.Variable>;
 
   private constructor(configJson: Record<string, unknown>, images: TrainingImages, options: TokenizerTrainingOptions) {
     const config = tokenizerConfig(configJson);
@@ -111,6 +121,7 @@ export class TokenizerTrainer extends Trainer<Resolved> {
     this.model = model;
     this.images = images;
     this.lastUsed = new Float32Array(config.codebookSize);
+    this.decoderParams = new Map([...this.params].filter(([k]) => k.startsWith('decoder.')));
   }
 
   /** A trainer for a freshly initialised tokenizer (seeded by `options.seed`). */
@@ -127,6 +138,15 @@ export class TokenizerTrainer extends Trainer<Resolved> {
     const t = new TokenizerTrainer(checkpoint.config, images, { ...(checkpoint.settings as unknown as TokenizerTrainingOptions), ...overrides });
     await t.restore(checkpoint);
     return t;
+  }
+
+  /** Whether the update of 0-based `step` trains only the decoder. */
+  private decoderOnly(step: number): boolean {
+    return step >= (this.options.finetuneDecoderFrom ?? Infinity);
+  }
+
+  protected override trainableParams(step: number): ReadonlyMap<string, tf.Variable> {
+    return this.decoderOnly(step) ? this.decoderParams : this.params;
   }
 
   protected loss(indices: Int32Array, share: BatchShare): LossOutput {
@@ -154,14 +174,16 @@ export class TokenizerTrainer extends Trainer<Resolved> {
       // Code ids travel as float32: exact below 2^24.
       const ids = await this.gather(Float32Array.from((await p.indices.data()) as Int32Array));
       for (const i of ids) this.lastUsed[i] = step;
+      // The codebook is frozen once only the decoder trains.
+      const frozen = this.decoderOnly(step - 1);
       const window = this.options.deadCodeSteps;
       const dead: number[] = [];
-      if (window > 0 && step > window && step <= (this.options.restartUntil ?? Infinity)) {
+      if (!frozen && window > 0 && step > window && step <= (this.options.restartUntil ?? Infinity)) {
         this.lastUsed.forEach((s, i) => {
           if (s < step - window) dead.push(i);
         });
       }
-      if (this.options.codebookUpdate !== 'ema' && !dead.length) return { codes: new Set(ids).size, restarted: 0 };
+      if ((frozen || this.options.codebookUpdate !== 'ema') && !dead.length) return { codes: new Set(ids).size, restarted: 0 };
       const vectors = await this.gather((await p.vectors.data()) as Float32Array);
       let rows = await this.codebookRows();
       if (this.options.codebookUpdate === 'ema') {
