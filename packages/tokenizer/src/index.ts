@@ -8,6 +8,7 @@ export { TiTok } from './titok/titok.js';
 export type {
   TitokLoadOptions,
   TitokRunOptions,
+  TitokEncodeOptions,
   TitokDecodeOptions,
   TitokReconstructOptions,
   TitokEncoding,
@@ -19,6 +20,8 @@ export type { MaskgitVqganConfigInput } from './maskgit-vqgan/maskgit-vqgan.js';
 export { MaskgitVqganModel } from './maskgit-vqgan/maskgit-vqgan-model.js';
 export type { MaskgitVqganModelArgs } from './maskgit-vqgan/maskgit-vqgan-model.js';
 export { TitokModel } from './titok/titok-model.js';
+export { searchCodes } from './titok/code-search.js';
+export type { CodeSearchOptions } from './titok/code-search.js';
 export type { TitokPart, TitokModelArgs } from './titok/titok-model.js';
 export { TitokEncoder } from './titok/titok-encoder.js';
 export { TitokDecoder } from './titok/titok-decoder.js';

@@ -72,6 +72,41 @@ describe.each(['cpu', 'wasm'])('quantizers on %s', (backend) => {
     vq.disposeAll();
   });
 
+  it.each([false, true])('VQ (l2-norm %p): the k nearest rows, nearest first, in chunks as in one piece, no tensor left', (useL2Norm) => {
+    const k = 64;
+    const vq = new VectorQuantizer({ codebookSize: k, tokenSize: 4, useL2Norm });
+    vq.embedding.namedWeights().get('weight')!.write(tf.randomNormal([k, 4], 0, 1, 'float32', 5));
+    const m = 23;
+    const z = tf.tidy(() => {
+      const r = tf.randomNormal([m, 4], 0, 1, 'float32', 6);
+      return useL2Norm ? tf.div(r, tf.norm(r, 'euclidean', -1, true)) : r;
+    }) as tf.Tensor2D;
+    const d = vq.distances(z).arraySync();
+    const before = tf.memory().numTensors;
+    const whole = vq.nearestCandidates(z, 5);
+    const saved = VectorQuantizer.distanceChunk;
+    VectorQuantizer.distanceChunk = 10 * k; // three chunks: 10, 10 and 3 rows
+    const chunked = vq.nearestCandidates(z, 5);
+    VectorQuantizer.distanceChunk = saved;
+    expect(whole.shape).toEqual([m, 5]);
+    expect(whole.dtype).toBe('int32');
+    expect(chunked.arraySync()).toEqual(whole.arraySync());
+    const ids = whole.arraySync();
+    ids.forEach((row, i) => {
+      // By distance, nearest first; the first is the quantiser's own choice; nothing closer left out.
+      const dist = row.map((j) => d[i]![j]!);
+      expect([...dist].sort((a, b) => a - b)).toEqual(dist);
+      expect(row[0]).toBe(d[i]!.indexOf(Math.min(...d[i]!)));
+      expect(d[i]!.filter((v) => v < dist[4]!).length).toBeLessThanOrEqual(4);
+    });
+    tf.dispose([whole, chunked]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => vq.nearestCandidates(z, 0)).toThrow(InputError);
+    expect(() => vq.nearestCandidates(z, k + 1)).toThrow(/k must be a whole number from 1 to the codebook size 64, got 65/);
+    z.dispose();
+    vq.disposeAll();
+  });
+
   it('MaskGIT-style VQ (straightThrough: false) returns the codebook rows themselves', () => {
     const vq = new VectorQuantizer({ codebookSize: 2, tokenSize: 1, straightThrough: false });
     setCodebook(vq, [[0.1], [0.7]]);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InputError } from '../errors/index.js';
 import { linearProduct } from './linear-product.js';
 import { Embedding } from './embedding.js';
 import { l2Normalize } from './l2-normalize.js';
@@ -120,6 +121,28 @@ export class VectorQuantizer extends TitokLayer {
         part.dispose();
       }
       return tf.concat(parts) as tf.Tensor1D;
+    });
+  }
+
+  /**
+   * The `k` nearest codebook rows of each row of z2 (M x C, normalised with l2-norm), nearest
+   * first: int32 M x k. Taken in chunks like {@link VectorQuantizer.nearest}.
+   *
+   * @throws InputError unless 1 <= k <= codebookSize
+   */
+  nearestCandidates(z2: tf.Tensor2D, k: number): tf.Tensor2D {
+    if (!Number.isInteger(k) || k < 1 || k > this.codebookSize) throw new InputError(`k must be a whole number from 1 to the codebook size ${this.codebookSize}, got ${k}`);
+    const m = z2.shape[0];
+    const rows = Math.max(1, Math.floor(VectorQuantizer.distanceChunk / this.codebookSize));
+    return tf.tidy(() => {
+      const codebook = this.comparedTable();
+      const parts: tf.Tensor2D[] = [];
+      for (let s = 0; s < m; s += rows) {
+        const part = tf.slice(z2, [s, 0], [Math.min(rows, m - s), -1]);
+        parts.push(tf.tidy(() => tf.topk(tf.neg(this.distances(part, codebook)), k).indices as tf.Tensor2D));
+        part.dispose();
+      }
+      return (parts.length === 1 ? parts[0]! : tf.concat(parts)) as tf.Tensor2D;
     });
   }
 
