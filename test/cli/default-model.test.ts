@@ -43,6 +43,26 @@ describe('the default Fashion-MNIST model', () => {
     expect(await sharp(out).metadata()).toMatchObject({ width: 32, height: 32 });
   });
 
+  it('reconstructs better with --search, and encode --search gives those tokens', async () => {
+    const image = path.join(MODEL, 'samples/ankle-boot.png');
+    const run = async (extra: string[]) => {
+      const r = await runCli(['reconstruct', image, '--out', path.join(dir, `rec${extra.length}.png`), '--backend', 'wasm', ...extra], { cwd: dir, env: OFFLINE });
+      expect(titokLines(r.stderr)).toEqual([]);
+      expect(r.code).toBe(0);
+      return { tokens: /tokens: ([\d ]+)\n/.exec(r.stdout)![1]!.trim(), db: Number(/PSNR: ([\d.]+) dB/.exec(r.stdout)![1]) };
+    };
+    const [nearest, searched] = [await run([]), await run(['--search', '--search-candidates', '4'])];
+    expect(searched.tokens.split(' ')).toHaveLength(32);
+    expect(searched.tokens).not.toBe(nearest.tokens);
+    expect(searched.db).toBeGreaterThan(nearest.db);
+    const enc = await runCli(['encode', image, '--search', '--search-candidates', '4', '--json', '--backend', 'wasm'], { cwd: dir, env: OFFLINE });
+    expect(enc.code).toBe(0);
+    expect(JSON.parse(enc.stdout).images[0].tokens.join(' ')).toBe(searched.tokens);
+    const bad = await runCli(['encode', image, '--search-sweeps', '2'], { cwd: dir, env: OFFLINE });
+    expect(bad.code).toBe(2);
+    expect(titokLines(bad.stderr)).toEqual(['titok: error: --search-candidates and --search-sweeps need --search']);
+  });
+
   it("generates sneakers by the model's own class name, with no --generator", async () => {
     const out = path.join(dir, 'gen');
     const r = await runCli(['generate', '--class', 'sneaker', '--class', 'Ankle Boot', '--seed', '3', '--out', out, '--backend', 'wasm'], { cwd: dir, env: OFFLINE });

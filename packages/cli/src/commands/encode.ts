@@ -1,11 +1,12 @@
 import { DiagonalGaussian } from '@titok/core';
 import { prepareImages } from '@titok/tokenizer';
-import type { TiTok } from '@titok/tokenizer';
+import type { CodeSearchOptions, TiTok } from '@titok/tokenizer';
 import { UsageError, flag, num, str } from '../lib/args.js';
 import { BACKEND_OPTIONS, BACKEND_USAGE, startBackend, stopBackend } from '../lib/backend.js';
 import type { CliIO, Command, ParsedArgs } from '../lib/command.js';
 import { checkReadable, readImage } from '../lib/image-io.js';
 import { MODEL_OPTIONS, MODEL_USAGE, loadTokenizer, modelArg } from '../lib/load-tokenizer.js';
+import { SEARCH_OPTIONS, SEARCH_USAGE, searchArg } from '../lib/search.js';
 
 /** One image's result, as `--json` prints it. */
 export type EncodedImage = { file: string; tokens: number[] } | { file: string; mean: number[][]; logvar: number[][] };
@@ -16,14 +17,14 @@ function rows(values: Float32Array | Int32Array | Uint8Array, n: number, l: numb
 }
 
 /** Encodes `files` in batches; returns one entry per file, in order. */
-export async function encodeFiles(titok: TiTok, files: string[], batchSize: number, io: CliIO): Promise<EncodedImage[]> {
+export async function encodeFiles(titok: TiTok, files: string[], batchSize: number, io: CliIO, search?: CodeSearchOptions): Promise<EncodedImage[]> {
   const out: EncodedImage[] = [];
   for (let start = 0; start < files.length; start += batchSize) {
     const chunk = files.slice(start, start + batchSize);
     const images = await Promise.all(chunk.map((f) => readImage(f, io.cwd)));
     const batch = prepareImages(images, { size: titok.imageSize });
     try {
-      const enc = await titok.encode(batch);
+      const enc = await titok.encode(batch, { search });
       if (enc instanceof DiagonalGaussian) {
         const [, l, c] = enc.mean.shape as [number, number, number];
         const [mean, logvar] = [await enc.mean.data(), await enc.logvar.data()] as Float32Array[];
@@ -46,7 +47,7 @@ const command: Command = {
   name: 'encode',
   summary: 'turn images into TiTok tokens (--json for a machine-readable list)',
   usage: `
-Usage: titok encode <image...> [--model <src>] [--json] [--backend <name>]
+Usage: titok encode <image...> [--model <src>] [--json] [--search] [--backend <name>]
 
 Reads each image (PNG, JPEG, WebP, AVIF, TIFF, GIF), resizes its shorter side to the model's
 size with Pillow's bicubic filter, cuts out the centre and prints its tokens, one line per image.
@@ -55,11 +56,13 @@ ${MODEL_USAGE}
   --json             print {"model", "backend", "images": [{"file", "tokens"}]} instead;
                      VAE models give "mean" and "logvar" (L x C arrays) for each image
   --batch-size <n>   images encoded together (default 8)
+${SEARCH_USAGE}
 ${BACKEND_USAGE}
 `,
   options: {
     ...BACKEND_OPTIONS,
     ...MODEL_OPTIONS,
+    ...SEARCH_OPTIONS,
     json: { type: 'boolean' },
     'batch-size': { type: 'string' },
   },
@@ -67,12 +70,14 @@ ${BACKEND_USAGE}
     const model = modelArg(args, io);
     if (args.positionals.length === 0) throw new UsageError('no images given: titok encode <image...> --model <src>');
     const batchSize = num(args, 'batch-size', { integer: true, min: 1 }) ?? 8;
+    const search = searchArg(args);
     await checkReadable(args.positionals, io.cwd);
     const info = await startBackend(args, io);
     let titok: TiTok | undefined;
     try {
-      titok = await loadTokenizer(args, 'encoder', io);
-      const images = await encodeFiles(titok, args.positionals, batchSize, io);
+      // The search decodes its candidates: it needs the decoder too.
+      titok = await loadTokenizer(args, search ? 'all' : 'encoder', io);
+      const images = await encodeFiles(titok, args.positionals, batchSize, io, search);
       if (flag(args, 'json')) {
         io.stdout.write(`${JSON.stringify({ model, backend: info.backend, images })}\n`);
       } else {

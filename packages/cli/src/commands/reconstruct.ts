@@ -8,12 +8,13 @@ import type { CliIO, Command, ParsedArgs } from '../lib/command.js';
 import { checkWritable, readImage, writeImage } from '../lib/image-io.js';
 import { MODEL_OPTIONS, MODEL_USAGE, loadTokenizer, modelArg } from '../lib/load-tokenizer.js';
 import { psnr } from '../lib/psnr.js';
+import { SEARCH_OPTIONS, SEARCH_USAGE, searchArg } from '../lib/search.js';
 
 const command: Command = {
   name: 'reconstruct',
   summary: 'encode an image and decode it again; prints the tokens and the PSNR',
   usage: `
-Usage: titok reconstruct <image> [--model <src>] --out <file.png> [--force] [--backend <name>]
+Usage: titok reconstruct <image> [--model <src>] --out <file.png> [--force] [--search] [--backend <name>]
 
 Resizes and centre-crops the image to the model's size, encodes it, decodes the tokens and
 writes the result. Prints the tokens (VAE models: their shape; the posterior mean is decoded)
@@ -22,11 +23,13 @@ and the PSNR of the reconstruction against the resized input, in dB.
 ${MODEL_USAGE}
   --out <file>       the image to write (required): .png, .jpg, .webp, .avif, .tiff, .gif
   --force            overwrite an existing file
+${SEARCH_USAGE}
 ${BACKEND_USAGE}
 `,
   options: {
     ...BACKEND_OPTIONS,
     ...MODEL_OPTIONS,
+    ...SEARCH_OPTIONS,
     out: { type: 'string', short: 'o' },
     force: { type: 'boolean' },
   },
@@ -36,6 +39,7 @@ ${BACKEND_USAGE}
     if (!out) throw new UsageError('--out <file.png> is required');
     if (args.positionals.length !== 1) throw new UsageError('give exactly one image: titok reconstruct <image> --model <src> --out <file.png>');
     const force = flag(args, 'force');
+    const search = searchArg(args);
     await checkWritable([out], force, io.cwd);
     const source = await readImage(args.positionals[0]!, io.cwd);
     await startBackend(args, io);
@@ -45,7 +49,7 @@ ${BACKEND_USAGE}
       const size = titok.imageSize;
       const input = resizeAndCrop(source, size) as { data: Uint8Array; width: number; height: number };
       const batch = prepareImages(input, { size });
-      const enc = await titok.encode(batch).finally(() => batch.dispose());
+      const enc = await titok.encode(batch, { search }).finally(() => batch.dispose());
       let decoded: tf.Tensor4D;
       let summary: string;
       if (enc instanceof DiagonalGaussian) {
