@@ -62,8 +62,8 @@ export class PlaygroundClient {
     return this.call({ type: 'load', ...r }, onEvent);
   }
 
-  encode(image: Blob): Promise<EncodeResult> {
-    return this.call({ type: 'encode', image });
+  encode(image: Blob, search = false): Promise<EncodeResult> {
+    return this.call({ type: 'encode', image, search });
   }
 
   decode(tokens: number[]): Promise<DecodeResult> {

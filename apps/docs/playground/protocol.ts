@@ -38,6 +38,8 @@ export interface EncodeRequest {
   type: 'encode';
   /** An encoded image file (PNG, JPEG...): decoded in the worker without colour conversion. */
   image: Blob;
+  /** VQ: choose each token's code for the reconstruction (`TiTok.encode`'s `search: true`). */
+  search?: boolean;
 }
 
 export interface DecodeRequest {

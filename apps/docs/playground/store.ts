@@ -32,6 +32,8 @@ export interface Slot {
   busy: boolean;
   result?: EncodeResult;
   error?: string;
+  /** VQ: tokenize with the code search (better reconstructions, many decodes). */
+  search: boolean;
 }
 
 export interface Progress {
@@ -42,7 +44,7 @@ export interface Progress {
   total?: number;
 }
 
-const emptySlot = (): Slot => ({ name: '', busy: false, runs: 0 });
+const emptySlot = (): Slot => ({ name: '', busy: false, runs: 0, search: false });
 
 export const state = reactive({
   /** Resolved against the page by the component (the site's base URL). */
@@ -191,13 +193,19 @@ export async function tokenize(key: 'a' | 'b'): Promise<void> {
   slot.busy = true;
   slot.error = undefined;
   try {
-    slot.result = await worker().encode(slot.blob);
+    slot.result = await worker().encode(slot.blob, slot.search && state.models.tokenizer.kind === 'vq');
   } catch (e) {
     slot.error = message(e);
   } finally {
     slot.busy = false;
     slot.runs++;
   }
+}
+
+/** Turns a slot's code search on or off, and tokenizes its image again. */
+export async function setSearch(key: 'a' | 'b', on: boolean): Promise<void> {
+  state.slots[key].search = on;
+  await tokenize(key);
 }
 
 export async function useImage(key: 'a' | 'b', blob: Blob, name: string): Promise<void> {

@@ -39,7 +39,7 @@ export function psnr(a: Uint8Array, b: Uint8Array): number {
   return se === 0 ? Infinity : 10 * Math.log10((255 * 255 * a.length) / se);
 }
 
-export async function encodeImage(titok: TiTok, blob: Blob): Promise<EncodeResult> {
+export async function encodeImage(titok: TiTok, blob: Blob, search = false): Promise<EncodeResult> {
   const t0 = performance.now();
   const raw = await readImageFile(blob);
   const x = prepareImages(raw, { size: titok.imageSize });
@@ -49,7 +49,7 @@ export async function encodeImage(titok: TiTok, blob: Blob): Promise<EncodeResul
   let recon: tf.Tensor4D;
   let t2: number;
   try {
-    const encoding = await titok.encode(x);
+    const encoding = await titok.encode(x, { search });
     if (encoding instanceof tf.Tensor) {
       tokens = Array.from(await encoding.data());
       encoding.dispose();

@@ -129,7 +129,7 @@ async function handle(req: WorkerRequest, emit: (e: WorkerEvent) => void): Promi
     case 'load':
       return load(req, emit);
     case 'encode':
-      return encodeImage(need('tokenizer'), req.image);
+      return encodeImage(need('tokenizer'), req.image, req.search);
     case 'decode':
       return decodeTokens(need('tokenizer'), req.tokens);
     case 'interpolate':

@@ -108,6 +108,25 @@ describe('the playground on wasm', () => {
     await shot('wasm-2-tokenized.png');
   });
 
+  test('the code search reconstructs better; turned off, the reference tokens come back', async () => {
+    const toggle = async () => {
+      const runs = Number((await dataset(page(), 'slot-a')).runs);
+      await page().click('[data-testid="search-a"]');
+      await page().waitForFunction((n) => {
+        const el = document.querySelector<HTMLElement>('[data-testid="slot-a"]');
+        return Number(el?.dataset.runs) > n && el?.dataset.busy === 'false';
+      }, runs);
+    };
+    const nearest = Number((await dataset(page(), 'psnr-a')).psnr);
+    await toggle();
+    expect(Number((await dataset(page(), 'psnr-a')).psnr)).toBeGreaterThan(nearest);
+    const searched = await shownTokens(page(), 'tokens-a');
+    expect(searched).toHaveLength(want.numTokens);
+    expect(searched).not.toEqual(want.pictures[0]!.tokens);
+    await toggle();
+    await expectPicture('a', 0);
+  });
+
   test('editing one token changes the decode; splicing in all of B gives B', async () => {
     const a = await canvasPixels(page(), 'recon-a');
     await page().click('[data-testid="edit-tokens"] .pg-token[data-index="3"]');
