@@ -3,7 +3,7 @@ import { ConfigError, InputError, l2Normalize } from '@titok/core';
 import type { TitokModel } from './titok-model.js';
 
 /**
- * Options of the code search ({@link TitokEncodeOptions.search}): which codes each token may
+ * Options of the code search (`TiTok.encode`'s `search`): which codes each token may
  * try, and how many passes over the tokens.
  */
 export interface CodeSearchOptions {
