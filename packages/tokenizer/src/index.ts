@@ -20,7 +20,7 @@ export type { MaskgitVqganConfigInput } from './maskgit-vqgan/maskgit-vqgan.js';
 export { MaskgitVqganModel } from './maskgit-vqgan/maskgit-vqgan-model.js';
 export type { MaskgitVqganModelArgs } from './maskgit-vqgan/maskgit-vqgan-model.js';
 export { TitokModel } from './titok/titok-model.js';
-export { searchCodes } from './titok/code-search.js';
+export { CODE_SEARCH_DEFAULTS, searchCodes } from './titok/code-search.js';
 export type { CodeSearchOptions } from './titok/code-search.js';
 export type { TitokPart, TitokModelArgs } from './titok/titok-model.js';
 export { TitokEncoder } from './titok/titok-encoder.js';

@@ -1,3 +1,4 @@
+import { CODE_SEARCH_DEFAULTS } from '@titok/tokenizer';
 import type { CodeSearchOptions } from '@titok/tokenizer';
 import { UsageError, flag, num } from './args.js';
 import type { OptionSpec, ParsedArgs } from './command.js';
@@ -12,8 +13,8 @@ export const SEARCH_OPTIONS: OptionSpec = {
 export const SEARCH_USAGE = `  --search           VQ models: choose each token's code for the reconstruction among its
                      nearest codes instead of the nearest one (better reconstructions, at
                      tokens x (candidates - 1) x sweeps decodes of the image)
-  --search-candidates <n>  codes each token tries (default 8)
-  --search-sweeps <n>      passes over the tokens (default 1)`;
+  --search-candidates <n>  codes each token tries (default ${CODE_SEARCH_DEFAULTS.candidates})
+  --search-sweeps <n>      passes over the tokens (default ${CODE_SEARCH_DEFAULTS.sweeps})`;
 
 /** The code search asked for, or undefined; refuses its settings without --search. */
 export function searchArg(args: ParsedArgs): CodeSearchOptions | undefined {

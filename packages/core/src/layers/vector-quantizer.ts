@@ -109,19 +109,7 @@ export class VectorQuantizer extends TitokLayer {
    * wasm heap; each row's distances and argmin are the same as in one piece.
    */
   nearest(z2: tf.Tensor2D): tf.Tensor1D {
-    const m = z2.shape[0];
-    const rows = Math.max(1, Math.floor(VectorQuantizer.distanceChunk / this.codebookSize));
-    if (m <= rows) return tf.tidy(() => tf.argMin(this.distances(z2), 1) as tf.Tensor1D);
-    return tf.tidy(() => {
-      const codebook = this.comparedTable();
-      const parts: tf.Tensor1D[] = [];
-      for (let s = 0; s < m; s += rows) {
-        const part = tf.slice(z2, [s, 0], [Math.min(rows, m - s), -1]);
-        parts.push(tf.tidy(() => tf.argMin(this.distances(part, codebook), 1) as tf.Tensor1D));
-        part.dispose();
-      }
-      return tf.concat(parts) as tf.Tensor1D;
-    });
+    return this.byDistances(z2, (d) => tf.argMin(d, 1) as tf.Tensor1D);
   }
 
   /**
@@ -132,17 +120,26 @@ export class VectorQuantizer extends TitokLayer {
    */
   nearestCandidates(z2: tf.Tensor2D, k: number): tf.Tensor2D {
     if (!Number.isInteger(k) || k < 1 || k > this.codebookSize) throw new InputError(`k must be a whole number from 1 to the codebook size ${this.codebookSize}, got ${k}`);
+    return this.byDistances(z2, (d) => tf.topk(tf.neg(d), k).indices as tf.Tensor2D);
+  }
+
+  /**
+   * `pick` applied to the distances of z2's rows to every codebook row, `distanceChunk` elements
+   * at a time, the pieces concatenated along axis 0 (each row's result as in one piece).
+   */
+  private byDistances<T extends tf.Tensor>(z2: tf.Tensor2D, pick: (distances: tf.Tensor2D) => T): T {
     const m = z2.shape[0];
     const rows = Math.max(1, Math.floor(VectorQuantizer.distanceChunk / this.codebookSize));
+    if (m <= rows) return tf.tidy(() => pick(this.distances(z2)));
     return tf.tidy(() => {
       const codebook = this.comparedTable();
-      const parts: tf.Tensor2D[] = [];
+      const parts: T[] = [];
       for (let s = 0; s < m; s += rows) {
         const part = tf.slice(z2, [s, 0], [Math.min(rows, m - s), -1]);
-        parts.push(tf.tidy(() => tf.topk(tf.neg(this.distances(part, codebook)), k).indices as tf.Tensor2D));
+        parts.push(tf.tidy(() => pick(this.distances(part, codebook))));
         part.dispose();
       }
-      return (parts.length === 1 ? parts[0]! : tf.concat(parts)) as tf.Tensor2D;
+      return tf.concat(parts) as T;
     });
   }
 

@@ -13,10 +13,13 @@ export interface CodeSearchOptions {
   sweeps?: number;
 }
 
+/** What `search: true` means, and what an option left out of {@link CodeSearchOptions} takes. */
+export const CODE_SEARCH_DEFAULTS: Readonly<Required<CodeSearchOptions>> = { candidates: 8, sweeps: 1 };
+
 /** The search's settings with the defaults filled in. */
 export function resolveCodeSearch(search: boolean | CodeSearchOptions | undefined): Required<CodeSearchOptions> | undefined {
   if (!search) return undefined;
-  const o = { candidates: 8, sweeps: 1, ...(search === true ? {} : search) };
+  const o = { ...CODE_SEARCH_DEFAULTS, ...(search === true ? {} : search) };
   for (const k of ['candidates', 'sweeps'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) throw new InputError(`search.${k} must be a whole number of 1 or more, got ${o[k]}`);
   }

@@ -98,8 +98,13 @@ export class TitokModel extends TitokLayer {
    * (they are expected in a full checkpoint and ignored).
    */
   isOtherPartKey(key: string): boolean {
-    const other = this.parts === 'encoder' ? DECODER_KEYS : this.parts === 'decoder' ? ENCODER_KEYS : [];
-    return other.some((p) => key === p || (p.endsWith('.') && key.startsWith(p)));
+    if (this.parts === 'all') return false;
+    return TitokModel.inPart(this.parts === 'encoder' ? 'decoder' : 'encoder', key);
+  }
+
+  /** Whether a state-dict key belongs to the encoder half or the decoder half (the quantizer is in neither). */
+  static inPart(part: Exclude<TitokPart, 'all'>, key: string): boolean {
+    return (part === 'encoder' ? ENCODER_KEYS : DECODER_KEYS).some((p) => key === p || (p.endsWith('.') && key.startsWith(p)));
   }
 
   /** N x H x W x 3 images to the encoder output N x L x C (2C for VAE); records `encoder.*`. */

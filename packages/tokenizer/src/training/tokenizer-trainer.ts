@@ -121,7 +121,7 @@ export class TokenizerTrainer extends Trainer<Resolved> {
     this.model = model;
     this.images = images;
     this.lastUsed = new Float32Array(config.codebookSize);
-    this.decoderParams = new Map([...this.params].filter(([k]) => k.startsWith('decoder.')));
+    this.decoderParams = new Map([...this.params].filter(([k]) => TitokModel.inPart('decoder', k)));
   }
 
   /** A trainer for a freshly initialised tokenizer (seeded by `options.seed`). */
