@@ -55,12 +55,16 @@ describe('the default Fashion-MNIST model', () => {
     expect(searched.tokens.split(' ')).toHaveLength(32);
     expect(searched.tokens).not.toBe(nearest.tokens);
     expect(searched.db).toBeGreaterThan(nearest.db);
+    // Guided: 2 of 8 candidates decoded per token, ranked by the gradient.
+    const guided = await run(['--search', '--search-candidates', '8', '--search-tries', '2']);
+    expect(guided.tokens).not.toBe(nearest.tokens);
+    expect(guided.db).toBeGreaterThan(nearest.db);
     const enc = await runCli(['encode', image, '--search', '--search-candidates', '4', '--json', '--backend', 'wasm'], { cwd: dir, env: OFFLINE });
     expect(enc.code).toBe(0);
     expect(JSON.parse(enc.stdout).images[0].tokens.join(' ')).toBe(searched.tokens);
     const bad = await runCli(['encode', image, '--search-sweeps', '2'], { cwd: dir, env: OFFLINE });
     expect(bad.code).toBe(2);
-    expect(titokLines(bad.stderr)).toEqual(['titok: error: --search-candidates and --search-sweeps need --search']);
+    expect(titokLines(bad.stderr)).toEqual(['titok: error: --search-candidates, --search-sweeps and --search-tries need --search']);
   });
 
   it("generates sneakers by the model's own class name, with no --generator", async () => {

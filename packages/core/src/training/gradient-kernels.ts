@@ -5,7 +5,7 @@ import { useFastWasmMatMul, wasmMatMulFrom } from './wasm-matmul.js';
 
 /**
  * What training needs that TensorFlow.js 4.22 lacks, registered once by
- * {@link ensureTrainingKernels}:
+ * {@link ensureTrainingKernels} (the first two items alone by {@link ensureGradientKernels}):
  *
  * - a gradient for `DepthToSpace` (the direct-RGB decoder head): space-to-depth of dy, done with
  *   reshape and transpose, so it runs on every backend;
@@ -22,6 +22,15 @@ import { useFastWasmMatMul, wasmMatMulFrom } from './wasm-matmul.js';
  */
 export function ensureTrainingKernels(): void {
   useFastWasmMatMul();
+  ensureGradientKernels();
+}
+
+/**
+ * The gradients and gradient kernels of {@link ensureTrainingKernels}, without its faster matrix
+ * products: for a gradient outside training (the code search's) that should leave the forward
+ * numbers as they are. Idempotent.
+ */
+export function ensureGradientKernels(): void {
   if (!tf.getGradient('DepthToSpace')) {
     tf.registerGradient({
       kernelName: 'DepthToSpace',

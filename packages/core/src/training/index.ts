@@ -1,4 +1,4 @@
-export { ensureTrainingKernels } from './gradient-kernels.js';
+export { ensureGradientKernels, ensureTrainingKernels } from './gradient-kernels.js';
 export { rotationTrick, stopGradient, straightThrough } from './stop-gradient.js';
 export { TrainingRng } from './rng.js';
 export type { TrainingRngState } from './rng.js';

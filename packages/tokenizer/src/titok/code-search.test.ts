@@ -92,9 +92,32 @@ describe('code search (TiTok.encode / reconstruct with search)', () => {
     tf.dispose([ids, decoded, chunked]);
   });
 
+  it('guided (tries): decodes only the ranked candidates, never worse, still improves; all tries is the plain search', async () => {
+    const nearest = (await titok.encode(x)) as tf.Tensor2D;
+    const plain = (await titok.encode(x, { search: { candidates: 4, sweeps: 2 } })) as tf.Tensor2D;
+    // Three tries of four candidates is every other candidate: no ranking, the same ids.
+    const all = (await titok.encode(x, { search: { candidates: 4, sweeps: 2, tries: 3 } })) as tf.Tensor2D;
+    expect(all.arraySync()).toEqual(plain.arraySync());
+    const decodes = jest.spyOn(titok.model, 'decodeLatents');
+    const [l, sweeps, tries] = [nearest.shape[1], 2, 1];
+    const guided = (await titok.encode(x, { search: { candidates: 6, sweeps, tries } })) as tf.Tensor2D;
+    // The first error, then per sweep one forward pass for the gradient and at most L x tries decodes.
+    expect(decodes.mock.calls.length).toBeGreaterThan(1 + sweeps);
+    expect(decodes.mock.calls.length).toBeLessThanOrEqual(1 + sweeps * (1 + l * tries));
+    decodes.mockRestore();
+    const [before, after] = [await errorsOf(titok, nearest, x), await errorsOf(titok, guided, x)];
+    after.forEach((e, i) => expect(e).toBeLessThanOrEqual(before[i]!));
+    expect(after.some((e, i) => e < before[i]! * 0.999)).toBe(true);
+    const count = tf.memory().numTensors;
+    for (let i = 0; i < 2; i++) tf.dispose((await titok.encode(x, { search: { candidates: 6, tries: 2 } })) as tf.Tensor2D);
+    expect(tf.memory().numTensors).toBe(count);
+    tf.dispose([nearest, plain, all, guided]);
+  });
+
   it('refuses bad settings and VAE tokenizers, naming the problem', async () => {
     await expect(titok.encode(x, { search: { candidates: 0 } })).rejects.toThrow(InputError);
     await expect(titok.encode(x, { search: { sweeps: 1.5 } })).rejects.toThrow(/search.sweeps must be a whole number of 1 or more, got 1.5/);
+    await expect(titok.encode(x, { search: { tries: 0 } })).rejects.toThrow(/search.tries must be a whole number of 1 or more, got 0/);
     const vae = await load('titok_tiny_vae');
     await expect(vae.reconstruct(x, { search: true })).rejects.toThrow(ConfigError);
     await expect(searchCodes(vae.model, x, { candidates: 2, sweeps: 1 })).rejects.toThrow(/code search is for VQ tokenizers/);

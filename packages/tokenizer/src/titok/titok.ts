@@ -4,7 +4,7 @@ import type { ModelSourceInput } from '@titok/io';
 import type { StateDict, TitokConfig, TraceHook } from '@titok/core';
 import { inBatches, inBatchesAsync } from './batches.js';
 import { resolveCodeSearch, searchCodes } from './code-search.js';
-import type { CodeSearchOptions } from './code-search.js';
+import type { CodeSearchOptions, ResolvedCodeSearch } from './code-search.js';
 import { loadWeightsInto } from './load-weights.js';
 import { prepareImages } from '../image/index.js';
 import type { ImagesInput } from '../image/index.js';
@@ -265,7 +265,7 @@ export class TiTok {
   }
 
   /** The code search's settings, or undefined without one; refuses it for VAE tokenizers. */
-  private codeSearch(search: TitokEncodeOptions['search']): Required<CodeSearchOptions> | undefined {
+  private codeSearch(search: TitokEncodeOptions['search']): ResolvedCodeSearch | undefined {
     const o = resolveCodeSearch(search);
     if (o && this.config.quantizeMode !== 'vq') throw new ConfigError('search picks VQ codes; this tokenizer is a VAE');
     return o;
