@@ -6,18 +6,21 @@
  * (a rerun replaces its row).
  *
  *   node examples/fashion-mnist/code-search.mjs [--images 2000] [--candidates 8] [--sweeps 1] [--tries N]
+ *        [--threads 1]
  *
  * A search costs 32 x (candidates - 1) x sweeps decodes of each image: 2,000 images with 8
  * candidates and one sweep take about 20 minutes on one core. --tries N guides the search: each
  * token decodes only the N candidates a gradient ranks best (32 x N x sweeps decodes).
+ * --threads N shares the batches of 500 among N worker threads (one per core).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '@titok/core';
 import { loadFashionMnist } from '@titok/io/node';
 import { TiTok } from '@titok/tokenizer';
-import { testPsnr } from './lib/psnr.mjs';
+import { psnrDb, testSquaredError } from './lib/psnr.mjs';
 import { stageTimer, writeJson } from './lib/stages.mjs';
 import { PATHS } from './settings.mjs';
 
@@ -27,6 +30,7 @@ const { values: opts } = parseArgs({
     candidates: { type: 'string', default: '8' },
     sweeps: { type: 'string', default: '1' },
     tries: { type: 'string' },
+    threads: { type: 'string', default: '1' },
     json: { type: 'string', default: path.join(PATHS.results, 'code-search.json') },
   },
 });
@@ -38,7 +42,7 @@ const whole = (name) => {
   }
   return v;
 };
-const [images, candidates, sweeps] = [whole('images'), whole('candidates'), whole('sweeps')];
+const [images, candidates, sweeps, threads] = [whole('images'), whole('candidates'), whole('sweeps'), whole('threads')];
 // Rows without guidance keep tries null; tries >= candidates - 1 decodes them all, unguided.
 const tries = opts.tries === undefined || whole('tries') >= candidates - 1 ? null : whole('tries');
 const log = (m) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`);
@@ -49,17 +53,17 @@ if (images > test.count) {
   process.stderr.write(`code-search: --images ${images} is more than the ${test.count} test images\n`);
   process.exit(2);
 }
-const titok = await TiTok.fromPretrained(path.join(PATHS.models, 'tokenizer'));
-const nearest = await testPsnr(test, images, (x) => titok.reconstruct(x, { output: 'uint8' }));
-log(`first ${images} test images, nearest codes: ${nearest.toFixed(3)} dB`);
+const search = { candidates, sweeps, ...(tries ? { tries } : {}) };
 const timer = stageTimer();
-let done = 0;
-const searched = await testPsnr(test, images, async (x) => {
-  const y = await titok.reconstruct(x, { output: 'uint8', search: { candidates, sweeps, ...(tries ? { tries } : {}) } });
-  done += x.shape[0];
-  log(`${done} of ${images} searched`);
-  return y;
-});
+// Sums of squared 8-bit errors over the first `images` test pictures: nearest and searched codes.
+const sums = isMainThread && threads > 1 ? await inThreads() : await squaredErrors(isMainThread ? { part: 0, parts: 1 } : workerData);
+if (!isMainThread) {
+  parentPort.postMessage(sums);
+  process.exit(0);
+}
+const count = images * test.height * test.width * 3;
+const [nearest, searched] = [psnrDb(sums.nearest, count), psnrDb(sums.searched, count)];
+log(`first ${images} test images, nearest codes: ${nearest.toFixed(3)} dB`);
 const row = { images, candidates, sweeps, tries, decodesPerImage: 32 * (tries ?? candidates - 1) * sweeps, nearest: +nearest.toFixed(3), searched: +searched.toFixed(3), gain: +(searched - nearest).toFixed(3), thisRun: timer.stop() };
 log(`searched codes (${candidates} candidates${tries ? `, ${tries} tried` : ''}, ${sweeps} sweeps): ${row.searched} dB, +${row.gain} dB`);
 const saved = fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows : [];
@@ -69,4 +73,32 @@ writeJson(opts.json, {
   note: "Test PSNR (evaluate.mjs's measure: 32x32, 8-bit in and out) of the shipped tokenizer on the first `images` test images, with the nearest codes (`nearest`, as encode gives them) and with codes searched for the reconstruction (`searched`: TiTok.encode's `search` option with `candidates` and `sweeps`; `tries`, when not null, guided: each token decoded only that many candidates, ranked by the gradient); thisRun is the search's time, on the wasm backend.",
   rows,
 });
-titok.dispose();
+
+/** This thread's share of the batches (`part` of `parts`): both sums of squared errors. */
+async function squaredErrors(share) {
+  const titok = await TiTok.fromPretrained(path.join(PATHS.models, 'tokenizer'));
+  try {
+    const nearest = await testSquaredError(test, images, (x) => titok.reconstruct(x, { output: 'uint8' }), share);
+    let done = 0;
+    const searched = await testSquaredError(test, images, async (x) => {
+      const y = await titok.reconstruct(x, { output: 'uint8', search });
+      done += x.shape[0];
+      log(`${share.parts > 1 ? `thread ${share.part + 1}: ` : ''}${done} test images searched`);
+      return y;
+    }, share);
+    return { nearest, searched };
+  } finally {
+    titok.dispose();
+  }
+}
+
+/** Runs this script in `threads` worker threads, each on its share, and adds their sums. */
+async function inThreads() {
+  const parts = await Promise.all(Array.from({ length: threads }, (_, part) => new Promise((resolve, reject) => {
+    const w = new Worker(new URL(import.meta.url), { argv: process.argv.slice(2), workerData: { part, parts: threads } });
+    w.once('message', resolve);
+    w.once('error', reject);
+    w.once('exit', (code) => code !== 0 && reject(new Error(`thread ${part + 1} exited with code ${code}`)));
+  })));
+  return { nearest: parts.reduce((a, p) => a + p.nearest, 0), searched: parts.reduce((a, p) => a + p.searched, 0) };
+}

@@ -44,14 +44,24 @@ function sumSquares(a, b) {
  * a promise of one), 500 at a time.
  */
 export async function testPsnr(test, n, reconstruct) {
+  return psnrDb(await testSquaredError(test, n, reconstruct), n * test.height * test.width * 3);
+}
+
+/**
+ * Sum of squared 8-bit errors over the first `n` test pictures of `reconstruct`, 500 at a time;
+ * with `parts`, only the batches of one `part` (batch number modulo `parts`), so that threads can
+ * share the work and add their sums.
+ */
+export async function testSquaredError(test, n, reconstruct, { part = 0, parts = 1 } = {}) {
   let se = 0;
-  for (let s = 0; s < n; s += 500) {
+  for (let s = 0, b = 0; s < n; s += 500, b++) {
+    if (b % parts !== part) continue;
     const x = testRgb(test, s, Math.min(500, n - s));
     const y = await reconstruct(x);
     se += sumSquares(await x.data(), await y.data());
     tf.dispose([x, y]);
   }
-  return psnrDb(se, n * test.height * test.width * 3);
+  return se;
 }
 
 /** PSNR in dB of 8-bit values from a sum of squared errors over `count` values. */
