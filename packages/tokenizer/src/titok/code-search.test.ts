@@ -108,6 +108,12 @@ describe('code search (TiTok.encode / reconstruct with search)', () => {
     const [before, after] = [await errorsOf(titok, nearest, x), await errorsOf(titok, guided, x)];
     after.forEach((e, i) => expect(e).toBeLessThanOrEqual(before[i]!));
     expect(after.some((e, i) => e < before[i]! * 0.999)).toBe(true);
+    // 70 pictures take two backward passes (64 + 6); two batches of 35, one each: the same ids.
+    const many = tf.randomUniform([70, 32, 32, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
+    const search = { candidates: 3, tries: 1 };
+    const [whole, halves] = [(await titok.encode(many, { search })) as tf.Tensor2D, (await titok.encode(many, { search, batchSize: 35 })) as tf.Tensor2D];
+    expect(whole.arraySync()).toEqual(halves.arraySync());
+    tf.dispose([many, whole, halves]);
     const count = tf.memory().numTensors;
     for (let i = 0; i < 2; i++) tf.dispose((await titok.encode(x, { search: { candidates: 6, tries: 2 } })) as tf.Tensor2D);
     expect(tf.memory().numTensors).toBe(count);

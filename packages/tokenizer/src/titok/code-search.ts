@@ -103,6 +103,9 @@ export async function searchCodes(model: TitokModel, images: tf.Tensor4D, option
   return tf.tensor2d(current, [n, l], 'int32');
 }
 
+/** Pixels per backward pass of the guided search's ranking: 64 pictures of 32x32, one of 256x256. */
+const GRADIENT_PIXELS = 64 * 32 * 32;
+
 /** Each picture's mean squared error, decoded from `tokens` (N x L x C) and clipped, against `images`: N. */
 function pictureErrors(model: TitokModel, images: tf.Tensor4D, tokens: tf.Tensor3D): tf.Tensor1D {
   const y = tf.clipByValue(model.decodeLatents(tokens), 0, 1);
@@ -120,20 +123,25 @@ async function rankCandidates(model: TitokModel, images: tf.Tensor4D, current: I
   const l = current.length / n;
   // The decoder's gradient needs kernels tfjs 4.22 lacks (the direct-RGB head's, on wasm).
   ensureGradientKernels();
-  const est = tf.tidy(() => {
-    const q = model.lookup(tf.tensor2d(current, [n, l], 'int32'));
-    // Pictures are independent, so the gradient of the summed errors is each picture's own.
-    const g = tf.grad((t) => tf.sum(pictureErrors(model, images, t as tf.Tensor3D)))(q);
-    const c = q.shape[2];
-    const rows = tf.reshape(model.lookup(tf.tensor2d(pool, [n, l * k], 'int32')), [n, l, k, c]);
-    const step = tf.sub(rows, tf.expandDims(q, 2));
-    return tf.sum(tf.mul(step, tf.expandDims(g, 2)), 3);
-  });
-  let change: Float32Array;
-  try {
-    change = (await est.data()) as Float32Array;
-  } finally {
-    est.dispose();
+  const change = new Float32Array(n * l * k);
+  // A backward pass keeps every activation (a few MB for a 32x32 picture): a few pictures at a time.
+  const chunk = Math.max(1, Math.floor(GRADIENT_PIXELS / (images.shape[1] * images.shape[2])));
+  for (let s = 0; s < n; s += chunk) {
+    const m = Math.min(chunk, n - s);
+    const est = tf.tidy(() => {
+      const x = tf.slice(images, [s, 0, 0, 0], [m, -1, -1, -1]);
+      const q = model.lookup(tf.tensor2d(current.subarray(s * l, (s + m) * l), [m, l], 'int32'));
+      // Pictures are independent, so the gradient of the summed errors is each picture's own.
+      const g = tf.grad((t) => tf.sum(pictureErrors(model, x, t as tf.Tensor3D)))(q);
+      const c = q.shape[2];
+      const rows = tf.reshape(model.lookup(tf.tensor2d(pool.subarray(s * l * k, (s + m) * l * k), [m, l * k], 'int32')), [m, l, k, c]);
+      return tf.sum(tf.mul(tf.sub(rows, tf.expandDims(q, 2)), tf.expandDims(g, 2)), 3);
+    });
+    try {
+      change.set((await est.data()) as Float32Array, s * l * k);
+    } finally {
+      est.dispose();
+    }
   }
   const order = new Int32Array(n * l * tries);
   for (let t = 0; t < n * l; t++) {
