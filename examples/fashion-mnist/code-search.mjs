@@ -11,12 +11,13 @@
  * A search costs 32 x (candidates - 1) x sweeps decodes of each image: 2,000 images with 8
  * candidates and one sweep take about 20 minutes on one core. --tries N guides the search: each
  * token decodes only the N candidates a gradient ranks best (32 x N x sweeps decodes).
- * --threads N shares the batches of 500 among N worker threads (one per core).
+ * --threads N shares the batches of 500 among N child processes (one per core; worker threads
+ * slowed down after their first batch here).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import { selectBackend } from '@titok/core';
 import { loadFashionMnist } from '@titok/io/node';
 import { TiTok } from '@titok/tokenizer';
@@ -56,10 +57,12 @@ if (images > test.count) {
 const search = { candidates, sweeps, ...(tries ? { tries } : {}) };
 const timer = stageTimer();
 // Sums of squared 8-bit errors over the first `images` test pictures: nearest and searched codes.
-const sums = isMainThread && threads > 1 ? await inThreads() : await squaredErrors(isMainThread ? { part: 0, parts: 1 } : workerData);
-if (!isMainThread) {
-  parentPort.postMessage(sums);
-  process.exit(0);
+// A child process (CODE_SEARCH_PART=part/parts) computes its share and sends it back.
+const child = process.env.CODE_SEARCH_PART?.split('/').map(Number);
+const sums = child ? await squaredErrors({ part: child[0], parts: child[1] }) : threads > 1 ? await inProcesses() : await squaredErrors({ part: 0, parts: 1 });
+if (child) {
+  process.send(sums, () => process.exit(0));
+  await new Promise(() => {});
 }
 const count = images * test.height * test.width * 3;
 const [nearest, searched] = [psnrDb(sums.nearest, count), psnrDb(sums.searched, count)];
@@ -83,7 +86,7 @@ async function squaredErrors(share) {
     const searched = await testSquaredError(test, images, async (x) => {
       const y = await titok.reconstruct(x, { output: 'uint8', search });
       done += x.shape[0];
-      log(`${share.parts > 1 ? `thread ${share.part + 1}: ` : ''}${done} test images searched`);
+      log(`${share.parts > 1 ? `process ${share.part + 1}: ` : ''}${done} test images searched`);
       return y;
     }, share);
     return { nearest, searched };
@@ -92,13 +95,13 @@ async function squaredErrors(share) {
   }
 }
 
-/** Runs this script in `threads` worker threads, each on its share, and adds their sums. */
-async function inThreads() {
+/** Runs this script in `threads` child processes, each on its share, and adds their sums. */
+async function inProcesses() {
   const parts = await Promise.all(Array.from({ length: threads }, (_, part) => new Promise((resolve, reject) => {
-    const w = new Worker(new URL(import.meta.url), { argv: process.argv.slice(2), workerData: { part, parts: threads } });
-    w.once('message', resolve);
-    w.once('error', reject);
-    w.once('exit', (code) => code !== 0 && reject(new Error(`thread ${part + 1} exited with code ${code}`)));
+    const p = fork(new URL(import.meta.url), process.argv.slice(2), { env: { ...process.env, CODE_SEARCH_PART: `${part}/${threads}` } });
+    p.once('message', resolve);
+    p.once('error', reject);
+    p.once('exit', (code) => code !== 0 && reject(new Error(`process ${part + 1} exited with code ${code}`)));
   })));
   return { nearest: parts.reduce((a, p) => a + p.nearest, 0), searched: parts.reduce((a, p) => a + p.searched, 0) };
 }
