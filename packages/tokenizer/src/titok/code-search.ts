@@ -19,11 +19,11 @@ export interface CodeSearchOptions {
   tries?: number;
 }
 
-/** What `search: true` means, and what an option left out of {@link CodeSearchOptions} takes. */
-export const CODE_SEARCH_DEFAULTS: Readonly<Required<Omit<CodeSearchOptions, 'tries'>>> = { candidates: 8, sweeps: 1 };
-
 /** The search's settings, defaults filled in (`tries` stays optional: unguided without it). */
 export type ResolvedCodeSearch = Required<Omit<CodeSearchOptions, 'tries'>> & Pick<CodeSearchOptions, 'tries'>;
+
+/** What `search: true` means, and what an option left out of {@link CodeSearchOptions} takes. */
+export const CODE_SEARCH_DEFAULTS: Readonly<Omit<ResolvedCodeSearch, 'tries'>> = { candidates: 8, sweeps: 1 };
 
 /** The search's settings with the defaults filled in. */
 export function resolveCodeSearch(search: boolean | CodeSearchOptions | undefined): ResolvedCodeSearch | undefined {
