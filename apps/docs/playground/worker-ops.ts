@@ -7,6 +7,7 @@ import { assertPairable } from '@titok/generator';
 import type { TitokGenerator } from '@titok/generator';
 import { finishImages, prepareImages } from '@titok/tokenizer';
 import type { TiTok } from '@titok/tokenizer';
+import { PLAYGROUND_SEARCH } from './protocol';
 import type { DecodeResult, EncodeResult, GenerateRequest, GenerateResult, InterpolateRequest, InterpolateResult, RgbImage, WorkerEvent } from './protocol';
 
 /** N x H x W x 3 int32 (0..255) images to one RgbImage each; disposes the tensor. */
@@ -49,7 +50,7 @@ export async function encodeImage(titok: TiTok, blob: Blob, search = false): Pro
   let recon: tf.Tensor4D;
   let t2: number;
   try {
-    const encoding = await titok.encode(x, { search });
+    const encoding = await titok.encode(x, { search: search && PLAYGROUND_SEARCH });
     if (encoding instanceof tf.Tensor) {
       tokens = Array.from(await encoding.data());
       encoding.dispose();

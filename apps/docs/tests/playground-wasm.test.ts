@@ -11,7 +11,7 @@ import type { Browser } from './helpers/browser';
 import { TOKENIZER, fixtureDir, tinyExpectations } from './helpers/fixtures';
 import type { TinyExpectations } from './helpers/fixtures';
 import { canvasPixels, countDiff, dataset, maxAbsDiff, psnr, setValue, shownTokens } from './helpers/page-data';
-import { referenceGeneration } from './helpers/reference';
+import { referenceGeneration, referenceSearch } from './helpers/reference';
 import { artifact, serveSite } from './helpers/site';
 import type { Server } from './helpers/site';
 
@@ -108,7 +108,7 @@ describe('the playground on wasm', () => {
     await shot('wasm-2-tokenized.png');
   });
 
-  test('the code search reconstructs better; turned off, the reference tokens come back', async () => {
+  test('the guided code search gives the library\'s searched tokens and reconstructs better; turned off, the reference tokens come back', async () => {
     const toggle = async () => {
       const runs = Number((await dataset(page(), 'slot-a')).runs);
       await page().click('[data-testid="search-a"]');
@@ -118,11 +118,14 @@ describe('the playground on wasm', () => {
       }, runs);
     };
     const nearest = Number((await dataset(page(), 'psnr-a')).psnr);
+    // The label states the guided search's cost: 2 tried codes a token, one sweep.
+    expect(await page().locator('label:has([data-testid="search-a"])').textContent()).toContain(`(${want.numTokens * 2} decodes)`);
     await toggle();
     expect(Number((await dataset(page(), 'psnr-a')).psnr)).toBeGreaterThan(nearest);
     const searched = await shownTokens(page(), 'tokens-a');
     expect(searched).toHaveLength(want.numTokens);
     expect(searched).not.toEqual(want.pictures[0]!.tokens);
+    expect(searched).toEqual(await referenceSearch(want.pictures[0]!.input, want.size));
     await toggle();
     await expectPicture('a', 0);
   });

@@ -1,10 +1,27 @@
 /**
- * The same generation in Node (cpu backend, the packages' sources), to check that the page's
- * tokens and image are what the library gives for the same seed and settings.
+ * The same work in Node (cpu backend, the packages' sources), to check that the page's tokens
+ * and images are what the library gives for the same input, seed and settings.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { TitokGenerator } from '@titok/generator';
 import { TiTok } from '@titok/tokenizer';
+import { PLAYGROUND_SEARCH } from '../../playground/protocol';
 import { GENERATOR, TOKENIZER, fixtureDir } from './fixtures';
+
+/** The tiny tokenizer's tokens for an 8-bit RGB picture (HWC) with the playground's code search. */
+export async function referenceSearch(rgb: number[], size: number): Promise<number[]> {
+  const titok = await TiTok.fromPretrained(fixtureDir(TOKENIZER), { device: 'wasm' });
+  const x = tf.tidy(() => tf.div(tf.tensor4d(rgb, [1, size, size, 3], 'float32'), 255) as tf.Tensor4D);
+  try {
+    const ids = (await titok.encode(x, { search: PLAYGROUND_SEARCH })) as tf.Tensor2D;
+    const tokens = Array.from(await ids.data());
+    ids.dispose();
+    return tokens;
+  } finally {
+    x.dispose();
+    titok.dispose();
+  }
+}
 
 export interface ReferenceGeneration {
   tokens: number[];
