@@ -11,7 +11,8 @@
  *        [--lr 0.003,0.005] [--images 64000] [--stop N] [--test 10000]
  *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS] [--dead-code-steps N] [--restart-until STEP|end]
  *        [--finetune-decoder-from STEP|never] [--replicas 1]
- *        [--token-size 16] [--commitment 0.25] [--estimator straight-through|rotation] [--continuous]
+ *        [--token-size 16] [--commitment 0.25] [--estimator straight-through|rotation|soft]
+ *        [--soft-temperature 0.01] [--soft-candidates 8] [--continuous]
  *        [--continuous-steps N] [--codebook-update loss|ema] [--codebook-decay 0.99]
  *        [--codebook-prior 1]
  *        [--seed N]
@@ -27,7 +28,8 @@
  * (TokenizerTrainingOptions.finetuneDecoderFrom; `never`, the default: the whole model throughout);
  * --token-size replaces the codebook vectors' dimension (token_size of settings.mjs),
  * --commitment the commitment loss's weight β (TokenizerTrainingOptions.commitmentCost);
- * --estimator picks how the gradient crosses the quantiser (TokenizerTrainingOptions.estimator),
+ * --estimator picks how the gradient crosses the quantiser (TokenizerTrainingOptions.estimator;
+ * with `soft`, --soft-temperature and --soft-candidates set softTemperature and softCandidates),
  * --continuous trains with quantisation bypassed (TokenizerTrainingOptions.continuous) and
  * measures reconstructions through the encoder's vectors themselves: a reference for what
  * quantisation costs, not a tokenizer; --continuous-steps N bypasses it only for the first N steps
@@ -37,7 +39,7 @@
  * (TokenizerTrainingOptions.codebookUpdate, codebookDecay, codebookPrior). --seed replaces TRAINING.tokenizer.seed. --replicas N trains each row data-parallel on N worker
  * threads (lib/replicas.mjs; 1, the default, trains in this thread). Rows are merged into the
  * --json file by (codebook, token size, batch, lr, steps, stop, encoder, decoder, deadCodeSteps, restartUntil,
- * finetuneDecoderFrom, commitment, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior, seed, replicas).
+ * finetuneDecoderFrom, commitment, estimator, softTemperature, softCandidates, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior, seed, replicas).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -70,6 +72,8 @@ const { values: opts } = parseArgs({
     'token-size': { type: 'string', default: String(TOKENIZER_CONFIG.model.vq_model.token_size) },
     commitment: { type: 'string', default: '0.25' },
     estimator: { type: 'string', default: 'straight-through' },
+    'soft-temperature': { type: 'string', default: '0.01' },
+    'soft-candidates': { type: 'string', default: '8' },
     continuous: { type: 'boolean', default: false },
     'continuous-steps': { type: 'string', default: '0' },
     'codebook-update': { type: 'string', default: 'loss' },
@@ -100,6 +104,9 @@ const restartUntil = opts['restart-until'] === 'end' ? null : int('restart-until
 const finetuneDecoderFrom = opts['finetune-decoder-from'] === 'never' ? null : int('finetune-decoder-from', opts['finetune-decoder-from']);
 const estimator = ESTIMATORS.includes(opts.estimator) ? opts.estimator : fail(`--estimator takes ${ESTIMATORS.join(' or ')}, got "${opts.estimator}"`);
 const seed = int('seed', opts.seed);
+// Soft-choice settings count only with the soft estimator (null otherwise, as in older rows).
+const softTemperature = estimator === 'soft' ? num('soft-temperature', opts['soft-temperature']) : null;
+const softCandidates = estimator === 'soft' ? int('soft-candidates', opts['soft-candidates']) : null;
 const tokenSize = int('token-size', opts['token-size']);
 const continuous = opts.continuous;
 const continuousSteps = opts['continuous-steps'] === '0' ? 0 : int('continuous-steps', opts['continuous-steps']);
@@ -135,6 +142,8 @@ const variants = [
   [finetuneDecoderFrom, null, `-decoderonly${finetuneDecoderFrom}`, `, only the decoder after step ${finetuneDecoderFrom}`],
   [commitmentCost, 0.25, `-commitment${commitmentCost}`, `, commitment ${commitmentCost}`],
   [estimator, 'straight-through', `-${estimator}`, `, ${estimator} estimator`],
+  [softTemperature, null, `-tau${softTemperature}`, `, temperature ${softTemperature}`],
+  [softCandidates ?? 8, 8, `-candidates${softCandidates}`, `, ${softCandidates} candidates`],
   [continuous, false, '-continuous', ', continuous (no quantisation)'],
   [continuousSteps, 0, `-continuous${continuousSteps}`, `, continuous for ${continuousSteps} steps`],
   [codebookUpdate, 'loss', `-${codebookUpdate}`, `, codebook by ${codebookUpdate}`],
@@ -147,7 +156,7 @@ const variants = [
 const variantSuffix = variants.map((v) => v[2]).join('');
 const variantLabel = variants.map((v) => v[3]).join('');
 /** What identifies a row of the --json file (a rerun replaces its row). */
-const ROW_KEY = ['codebook', 'tokenSize', 'batch', 'learningRate', 'steps', 'stop', 'encoder', 'decoder', 'deadCodeSteps', 'restartUntil', 'finetuneDecoderFrom', 'commitmentCost', 'estimator', 'continuous', 'continuousSteps', 'codebookUpdate', 'codebookDecay', 'codebookPrior', 'seed', 'replicas'];
+const ROW_KEY = ['codebook', 'tokenSize', 'batch', 'learningRate', 'steps', 'stop', 'encoder', 'decoder', 'deadCodeSteps', 'restartUntil', 'finetuneDecoderFrom', 'commitmentCost', 'estimator', 'softTemperature', 'softCandidates', 'continuous', 'continuousSteps', 'codebookUpdate', 'codebookDecay', 'codebookPrior', 'seed', 'replicas'];
 
 if (isMainThread && replicas > 1) {
   // The worker threads run this script; replica 0 leads (logs, checkpoints, measures, writes rows).
@@ -168,7 +177,7 @@ fs.mkdirSync(dir, { recursive: true });
 
 /** The rows already in the --json file (read again before each write: several sweeps may share it). */
 const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []);
-const sameRun = (a, b) => ROW_KEY.every((k) => a[k] === b[k]);
+const sameRun = (a, b) => ROW_KEY.every((k) => (a[k] ?? null) === (b[k] ?? null));
 let rows = savedRows();
 for (const codebook of codebooks) {
   for (const batchSize of batches) {
@@ -180,7 +189,7 @@ for (const codebook of codebooks) {
       const steps = images / batchSize;
       const stop = stopImages / batchSize;
       const warmupSteps = Math.round((base.warmupSteps * base.batchSize) / batchSize);
-      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, restartUntil: restartUntil ?? undefined, finetuneDecoderFrom: finetuneDecoderFrom ?? undefined, commitmentCost, estimator, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior };
+      const settings = { ...base, seed, batchSize, learningRate, steps, warmupSteps, deadCodeSteps, restartUntil: restartUntil ?? undefined, finetuneDecoderFrom: finetuneDecoderFrom ?? undefined, commitmentCost, estimator, ...(softTemperature === null ? {} : { softTemperature, softCandidates }), continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior };
       const name = `codebook ${codebook}, batch ${batchSize}, lr ${learningRate}${variantLabel}`;
       const ckpt = path.join(dir, `codebook${codebook}-batch${batchSize}-lr${learningRate}-steps${steps}${variantSuffix}.ckpt`);
       const trainer = fs.existsSync(ckpt)
@@ -216,6 +225,8 @@ for (const codebook of codebooks) {
         finetuneDecoderFrom,
         commitmentCost,
         estimator,
+        softTemperature,
+        softCandidates,
         continuous,
         continuousSteps,
         codebookUpdate,
@@ -247,7 +258,7 @@ for (const codebook of codebooks) {
           a.parameters - b.parameters,
       );
       writeJson(opts.json, {
-        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps) and last step of restarts (restartUntil, null: the end), step after which only the decoder trained (finetuneDecoderFrom, null: never), commitment weight (commitmentCost), gradient estimator, seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves) or, when `continuousSteps` > 0, for that many first steps only, with the codebook moved by its loss or by moving averages (codebookUpdate, codebookDecay, codebookPrior), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
+        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps) and last step of restarts (restartUntil, null: the end), step after which only the decoder trained (finetuneDecoderFrom, null: never), commitment weight (commitmentCost), gradient estimator (with soft: its softTemperature and softCandidates, null otherwise), seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves) or, when `continuousSteps` > 0, for that many first steps only, with the codebook moved by its loss or by moving averages (codebookUpdate, codebookDecay, codebookPrior), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
         rows,
       });
     }

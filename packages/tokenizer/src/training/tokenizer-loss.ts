@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, l2Normalize, rotationTrick, stopGradient, straightThrough } from '@titok/core';
-import type { LossOutput } from '@titok/core';
+import type { LossOutput, VectorQuantizer } from '@titok/core';
 import type { TitokModel } from '../titok/titok-model.js';
 import { nearestCodes } from './nearest-codes.js';
 
 /** How the decoder's gradient can cross the quantiser (see {@link TokenizerLossOptions.estimator}). */
-export const ESTIMATORS = ['straight-through', 'rotation'] as const;
+export const ESTIMATORS = ['straight-through', 'rotation', 'soft'] as const;
 
 /** Settings of the tokenizer's loss: the weights of its terms, and how the decoder is fed. */
 export interface TokenizerLossOptions {
@@ -17,9 +17,15 @@ export interface TokenizerLossOptions {
   l1Weight: number;
   /**
    * How the decoder's gradient crosses the quantiser to the encoder: 'straight-through' (the
-   * reference: copied unchanged) or 'rotation' (the rotation trick, {@link rotationTrick}).
+   * reference: copied unchanged), 'rotation' (the rotation trick, {@link rotationTrick}) or
+   * 'soft' (straight-through plus {@link softChoice}'s gradient: the encoder also learns which
+   * of its nearest codes the decoder prefers).
    */
   estimator: (typeof ESTIMATORS)[number];
+  /** 'soft' estimator: how many nearest codes the soft choice weighs (default 8). */
+  softCandidates?: number;
+  /** 'soft' estimator: temperature τ of the weights softmax(−‖z − e_k‖² / τ) (default 0.01). */
+  softTemperature?: number;
   /**
    * Feed the decoder the encoder's vectors z themselves, not their codes (default false). Only a
    * reference for what quantisation costs a network: the loss terms, code choices and restarts
@@ -61,7 +67,13 @@ export function tokenizerLoss(model: TitokModel, images: tf.Tensor4D, w: Tokeniz
   const { rows: e, indices } = nearestCodes(quantizer, zFixed, codebook);
   const codebookLoss = tf.mean(tf.squaredDifference(zFixed, e)) as tf.Scalar;
   const commitment = tf.mean(tf.squaredDifference(z, stopGradient(e))) as tf.Scalar;
-  const fed = w.continuous ? z : w.estimator === 'rotation' ? rotationTrick(z, e) : straightThrough(z, e);
+  const fed = w.continuous
+    ? z
+    : w.estimator === 'rotation'
+      ? rotationTrick(z, e)
+      : w.estimator === 'soft'
+        ? tf.add(straightThrough(z, e), softChoice(quantizer, z, zFixed, codebook, w.softCandidates ?? 8, w.softTemperature ?? 0.01))
+        : straightThrough(z, e);
   const zq = tf.reshape(fed, [n, l, c]) as tf.Tensor3D;
   const recon = model.decodeLatents(zq);
   const mse = tf.mean(tf.squaredDifference(recon, images)) as tf.Scalar;
@@ -76,4 +88,27 @@ export function tokenizerLoss(model: TitokModel, images: tf.Tensor4D, w: Tokeniz
   const ids = tf.keep(tf.reshape(indices, [n, l]));
   indices.dispose();
   return { total, terms, indices: ids, vectors: tf.keep(tf.clone(zFixed)) as tf.Tensor2D };
+}
+
+/**
+ * Zero in value, and the gradient of a soft choice among each vector's `k` nearest codes: the
+ * average q̄ = Σ w_k e_k with w = softmax(−‖z − e_k‖² / τ), as q̄ − sg(q̄). Added to the
+ * straight-through vector, it leaves the decoder's input as it is, and sends the encoder the
+ * gradient of moving z towards the candidates whose codes the decoder's gradient favours
+ * (first order: lower g · e_k), what the code search finds by decoding. The codebook gets none
+ * of it (its rows are constants here).
+ */
+export function softChoice(quantizer: VectorQuantizer, z: tf.Tensor2D, zFixed: tf.Tensor2D, codebook: tf.Tensor2D, k: number, temperature: number): tf.Tensor2D {
+  const candidates = quantizer.nearestCandidates(zFixed, Math.min(k, quantizer.codebookSize));
+  // The candidates' rows as one op with a zero gradient: the integer ids stay off the tape.
+  const gatherRows = tf.customGrad(((cb: tf.Tensor2D) => ({
+    value: tf.gather(cb, candidates),
+    gradFunc: () => [tf.zerosLike(cb)],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const rows = gatherRows(codebook) as tf.Tensor3D;
+  // sub + square: tfjs 4.22's SquaredDifference gradient does not undo broadcasting.
+  const d = tf.sum(tf.square(tf.sub(tf.expandDims(z, 1), rows)), 2);
+  const weights = tf.softmax(tf.div(tf.neg(d), temperature));
+  const mean = tf.sum(tf.mul(tf.expandDims(weights, 2), rows), 1) as tf.Tensor2D;
+  return tf.sub(mean, stopGradient(mean));
 }

@@ -108,6 +108,24 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
     rotation.dispose();
   });
 
+  it('the soft estimator: same first loss, other encoder updates, and training still works', async () => {
+    const settings = { ...OPTIONS, steps: backend === 'cpu' ? 8 : 14, batchSize: 8, learningRate: 1e-2 };
+    const straight = TokenizerTrainer.create(CONFIG, images, settings);
+    const soft = TokenizerTrainer.create(CONFIG, images, { ...settings, estimator: 'soft', softCandidates: 4, softTemperature: 0.05 });
+    const a = await straight.trainStep();
+    const b = await soft.trainStep();
+    // The soft choice adds only a gradient: the decoder sees the same codes.
+    expect(b.losses.mse).toBe(a.losses.mse);
+    const [wa, wb] = [await weightsOf(straight), await weightsOf(soft)];
+    expect(Buffer.from(wb.get('encoder.conv_out.weight')!.buffer).equals(Buffer.from(wa.get('encoder.conv_out.weight')!.buffer))).toBe(false);
+    const count = tf.memory().numTensors;
+    await soft.train({ progress_callback: () => expect(tf.memory().numTensors).toBe(count) });
+    const last = soft.history.slice(-2).reduce((s, e) => s + e.losses.mse!, 0) / 2;
+    expect(last).toBeLessThan(b.losses.mse! * 0.5);
+    straight.dispose();
+    soft.dispose();
+  });
+
   it('continuous: the decoder is fed the encoder vectors themselves, and training still works', async () => {
     const settings = { ...OPTIONS, steps: backend === 'cpu' ? 8 : 14, batchSize: 8, learningRate: 1e-2, continuous: true };
     const t = TokenizerTrainer.create(CONFIG, images, settings);
@@ -280,7 +298,9 @@ describe('TokenizerTrainer errors', () => {
     expect(() => TokenizerTrainer.create(legacy, images, OPTIONS)).toThrow(ConfigError);
     expect(() => TokenizerTrainer.create(CONFIG, { ...images, height: 8, width: 8, pixels: new Uint8Array(64) }, OPTIONS)).toThrow(/8x8, the model takes 16x16/);
     expect(() => TokenizerTrainer.create(CONFIG, { ...images, pixels: new Uint8Array(10) }, OPTIONS)).toThrow(/10 bytes for 1 images/);
-    expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, estimator: 'gumbel' as 'rotation' })).toThrow(/estimator "gumbel": straight-through or rotation/);
+    expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, estimator: 'gumbel' as 'rotation' })).toThrow(/estimator "gumbel": straight-through or rotation or soft/);
+    expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, estimator: 'soft', softTemperature: 0 })).toThrow(/softTemperature must be a positive number, got 0/);
+    expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, estimator: 'soft', softCandidates: 1 })).toThrow(/softCandidates must be a whole number of codes \(2 or more\), got 1/);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, continuousSteps: 1.5 })).toThrow(/continuousSteps must be a whole number of steps \(0 or more\), got 1.5/);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, continuousSteps: -1 })).toThrow(ConfigError);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, codebookUpdate: 'kmeans' as 'ema' })).toThrow(/codebookUpdate "kmeans": loss or ema/);

@@ -59,6 +59,8 @@ const oneOf = (names: readonly string[]) => (v: unknown) => names.includes(v as 
 const OPTION_CHECKS: [keyof TokenizerTrainingOptions, (v: unknown) => boolean, string | readonly string[]][] = [
   ['estimator', oneOf(ESTIMATORS), ESTIMATORS],
   ['codebookUpdate', oneOf(CODEBOOK_UPDATES), CODEBOOK_UPDATES],
+  ['softCandidates', (v) => Number.isInteger(v) && (v as number) >= 2, 'a whole number of codes (2 or more)'],
+  ['softTemperature', (v) => (v as number) > 0 && Number.isFinite(v), 'a positive number'],
   ['continuousSteps', isSteps, 'a whole number of steps (0 or more)'],
   ['restartUntil', isSteps, 'a whole number of steps (0 or more)'],
   ['finetuneDecoderFrom', isSteps, 'a whole number of steps (0 or more)'],
@@ -113,7 +115,7 @@ export class TokenizerTrainer extends Trainer<Resolved> {
     const model = withParamInit({ seed: options.seed }, () => new TitokModel({ config }));
     checkOptions(options);
     const resolved: Resolved = {
-      ...{ commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, estimator: 'straight-through', continuous: false },
+      ...{ commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, estimator: 'straight-through', softCandidates: 8, softTemperature: 0.01, continuous: false },
       ...{ deadCodeSteps: 200, continuousSteps: 0, codebookUpdate: 'loss', codebookDecay: 0.99, codebookPrior: 1 },
       ...options,
     };

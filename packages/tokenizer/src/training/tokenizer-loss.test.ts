@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { ensureGradientKernels, l2Normalize, parseModelConfig, withParamInit } from '@titok/core';
+import { TitokModel } from '../titok/titok-model.js';
+import { softChoice, tokenizerLoss } from './tokenizer-loss.js';
+import type { TokenizerLossOptions } from './tokenizer-loss.js';
+
+/** A tiny direct-RGB VQ tokenizer for 16x16 images (l2-normalised codes). */
+const CONFIG = {
+  model: {
+    vq_model: {
+      codebook_size: 16,
+      token_size: 4,
+      use_l2_norm: true,
+      vit_enc_model_size: 'tiny',
+      vit_dec_model_size: 'tiny',
+      vit_enc_patch_size: 4,
+      vit_dec_patch_size: 4,
+      num_latent_tokens: 8,
+      is_legacy: false,
+    },
+  },
+  dataset: { preprocessing: { crop_size: 16 } },
+  tiny: { encoder: { width: 16, num_layers: 1, num_heads: 2 }, decoder: { width: 16, num_layers: 1, num_heads: 2 }, mlp_ratio: 2 },
+};
+
+const LOSS: TokenizerLossOptions = { commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, estimator: 'straight-through', continuous: false };
+
+let model: TitokModel;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  // The direct-RGB head's DepthToSpace has no gradient in tfjs 4.22.
+  ensureGradientKernels();
+  model = withParamInit({ seed: 5 }, () => new TitokModel({ config: parseModelConfig(CONFIG).tokenizer! }));
+});
+
+afterAll(() => {
+  for (const w of model.weights) w.dispose();
+});
+
+/** The loss and every parameter's gradient for one batch, on the host. */
+function lossAndGrads(images: tf.Tensor4D, options: TokenizerLossOptions): { loss: number; grads: Map<string, Float32Array> } {
+  const named = [...model.namedWeights()].filter(([, w]) => w.trainable);
+  const { value, grads } = tf.variableGrads(() => {
+    const out = tokenizerLoss(model, images, options);
+    tf.dispose([out.indices, out.vectors]);
+    return out.total;
+  }, named.map(([, w]) => w.read() as tf.Variable));
+  const byName = new Map<string, Float32Array>();
+  for (const [key, w] of named) {
+    const g = grads[(w.read() as tf.Variable).name];
+    if (g) byName.set(key, g.dataSync() as Float32Array);
+  }
+  const loss = value.dataSync()[0]!;
+  tf.dispose([value, ...Object.values(grads)]);
+  return { loss, grads: byName };
+}
+
+describe("tokenizerLoss's soft estimator", () => {
+  it('leaves the loss, the decoder and the codebook as straight-through has them, and adds an encoder gradient', () => {
+    const images = tf.tidy(() => tf.randomUniform([4, 16, 16, 3], 0, 1, 'float32', 3) as tf.Tensor4D);
+    const count = tf.memory().numTensors;
+    const st = lossAndGrads(images, LOSS);
+    const soft = lossAndGrads(images, { ...LOSS, estimator: 'soft', softCandidates: 4, softTemperature: 0.05 });
+    expect(tf.memory().numTensors).toBe(count);
+    images.dispose();
+    expect(soft.loss).toBe(st.loss);
+    expect([...soft.grads.keys()]).toEqual([...st.grads.keys()]);
+    let encoderDiffers = false;
+    for (const [key, g] of st.grads) {
+      const same = Buffer.from(soft.grads.get(key)!.buffer).equals(Buffer.from(g.buffer));
+      // The decoder sees the same input, and the soft choice treats the codebook as constant.
+      if (key.startsWith('decoder.') || key.includes('quantize')) expect([key, same]).toEqual([key, true]);
+      if (key.startsWith('encoder.') && !same) encoderDiffers = true;
+    }
+    expect(encoderDiffers).toBe(true);
+  });
+
+  it("softChoice is zero, and its gradient is that of the soft average of each vector's nearest codes (finite differences)", () => {
+    const quantizer = model.quantizer!;
+    const [m, c, k, tau] = [3, 4, 4, 0.05];
+    const z0 = tf.tidy(() => l2Normalize(tf.randomNormal([m, c], 0, 1, 'float32', 7)) as tf.Tensor2D);
+    const g = tf.randomNormal([m, c], 0, 1, 'float32', 8) as tf.Tensor2D;
+    const codebook = quantizer.codebook();
+    const value = tf.tidy(() => softChoice(quantizer, z0, z0, codebook, k, tau).dataSync());
+    expect(Array.from(value)).toEqual(new Array(m * c).fill(0));
+    // Autodiff of g · softChoice(z): the candidates are fixed at z0's, as in the loss.
+    const auto = tf.tidy(() => tf.grad((z) => tf.sum(tf.mul(g, softChoice(quantizer, z as tf.Tensor2D, z0, codebook, k, tau))))(z0).dataSync());
+    // The same by hand: F(z) = Σ_i g_i · Σ_j w_ij e_ij, w_i = softmax(−‖z_i − e_ij‖² / τ) over z0_i's k nearest codes.
+    const rows = codebook.arraySync();
+    const near = tf.tidy(() => quantizer.nearestCandidates(z0, k).arraySync());
+    const [zv, gv] = [z0.arraySync(), g.arraySync()];
+    const F = (z: number[][]) => {
+      let f = 0;
+      for (let i = 0; i < m; i++) {
+        const d = near[i]!.map((j) => rows[j]!.reduce((s, e, t) => s + (z[i]![t]! - e) ** 2, 0));
+        const w = d.map((x) => Math.exp(-x / tau));
+        const sum = w.reduce((a, b) => a + b, 0);
+        for (let t = 0; t < c; t++) f += gv[i]![t]! * near[i]!.reduce((s, j, r) => s + (w[r]! / sum) * rows[j]![t]!, 0);
+      }
+      return f;
+    };
+    const h = 1e-4;
+    for (let i = 0; i < m; i++) {
+      for (let t = 0; t < c; t++) {
+        const plus = zv.map((r) => [...r]);
+        const minus = zv.map((r) => [...r]);
+        plus[i]![t]! += h;
+        minus[i]![t]! -= h;
+        expect(auto[i * c + t]!).toBeCloseTo((F(plus) - F(minus)) / (2 * h), 2);
+      }
+    }
+    tf.dispose([z0, g, codebook]);
+  });
+});
