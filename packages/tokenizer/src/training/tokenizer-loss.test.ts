@@ -4,25 +4,7 @@ import { ensureGradientKernels, l2Normalize, parseModelConfig, withParamInit } f
 import { TitokModel } from '../titok/titok-model.js';
 import { softChoice, tokenizerLoss } from './tokenizer-loss.js';
 import type { TokenizerLossOptions } from './tokenizer-loss.js';
-
-/** A tiny direct-RGB VQ tokenizer for 16x16 images (l2-normalised codes). */
-const CONFIG = {
-  model: {
-    vq_model: {
-      codebook_size: 16,
-      token_size: 4,
-      use_l2_norm: true,
-      vit_enc_model_size: 'tiny',
-      vit_dec_model_size: 'tiny',
-      vit_enc_patch_size: 4,
-      vit_dec_patch_size: 4,
-      num_latent_tokens: 8,
-      is_legacy: false,
-    },
-  },
-  dataset: { preprocessing: { crop_size: 16 } },
-  tiny: { encoder: { width: 16, num_layers: 1, num_heads: 2 }, decoder: { width: 16, num_layers: 1, num_heads: 2 }, mlp_ratio: 2 },
-};
+import { TINY_TOKENIZER_CONFIG as CONFIG } from './__tests__/tiny-tokenizer.js';
 
 const LOSS: TokenizerLossOptions = { commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, estimator: 'straight-through', continuous: false };
 

@@ -9,25 +9,7 @@ import type { TokenizerTrainingOptions } from './tokenizer-trainer.js';
 import { imageBatch } from './training-images.js';
 import { nearestCodes } from './nearest-codes.js';
 import type { TrainingImages } from './training-images.js';
-
-/** A tiny direct-RGB VQ tokenizer for 16x16 images. */
-const CONFIG = {
-  model: {
-    vq_model: {
-      codebook_size: 16,
-      token_size: 4,
-      use_l2_norm: true,
-      vit_enc_model_size: 'tiny',
-      vit_dec_model_size: 'tiny',
-      vit_enc_patch_size: 4,
-      vit_dec_patch_size: 4,
-      num_latent_tokens: 8,
-      is_legacy: false,
-    },
-  },
-  dataset: { preprocessing: { crop_size: 16 } },
-  tiny: { encoder: { width: 16, num_layers: 1, num_heads: 2 }, decoder: { width: 16, num_layers: 1, num_heads: 2 }, mlp_ratio: 2 },
-};
+import { TINY_TOKENIZER_CONFIG as CONFIG } from './__tests__/tiny-tokenizer.js';
 
 /** Eight 16x16 grey images: the centres of Fashion-MNIST test images (padded 28 -> 32, cropped). */
 async function fashionImages(count: number): Promise<TrainingImages> {
