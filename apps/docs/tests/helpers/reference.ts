@@ -1,6 +1,8 @@
 /**
- * The same work in Node (cpu backend, the packages' sources), to check that the page's tokens
- * and images are what the library gives for the same input, seed and settings.
+ * The same work in Node (the packages' sources), to check that the page's tokens and images are
+ * what the library gives for the same input, seed and settings. Generation runs on the cpu
+ * backend; the code search on wasm, the page's backend in these tests (its choices compare
+ * decoded errors, and the cpu backend takes 30 s for what wasm does in about one).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { TitokGenerator } from '@titok/generator';

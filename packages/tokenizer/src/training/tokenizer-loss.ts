@@ -18,8 +18,10 @@ export interface TokenizerLossOptions {
   /**
    * How the decoder's gradient crosses the quantiser to the encoder: 'straight-through' (the
    * reference: copied unchanged), 'rotation' (the rotation trick, {@link rotationTrick}) or
-   * 'soft' (straight-through plus {@link softChoice}'s gradient: the encoder also learns which
-   * of its nearest codes the decoder prefers).
+   * 'soft' (straight-through plus the gradient of a soft choice among the `softCandidates`
+   * nearest codes, weighted by softmax(−‖z − e_k‖² / `softTemperature`): the encoder also
+   * learns which of its nearest codes the decoder prefers; the forward pass and the codebook's
+   * gradient stay those of straight-through).
    */
   estimator: (typeof ESTIMATORS)[number];
   /** 'soft' estimator: how many nearest codes the soft choice weighs (default 8). */
