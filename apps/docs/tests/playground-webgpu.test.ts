@@ -8,7 +8,7 @@ import type { Browser } from './helpers/browser';
 import { tinyExpectations } from './helpers/fixtures';
 import type { TinyExpectations } from './helpers/fixtures';
 import { canvasPixels, countDiff, dataset, maxAbsDiff, setValue, shownTokens } from './helpers/page-data';
-import { referenceGeneration } from './helpers/reference';
+import { referenceGeneration, referenceSearch } from './helpers/reference';
 import { artifact, serveSite } from './helpers/site';
 import type { Server } from './helpers/site';
 
@@ -96,6 +96,31 @@ describe('the playground on auto, then webgpu', () => {
     expect((await shownTokens(page(), 'edit-tokens'))[5]).toBe(next);
     expect(countDiff((await canvasPixels(page(), 'edit-image')).rgb, a.rgb)).toBeGreaterThan(0);
     await shot('webgpu-2-token-edited.png');
+  });
+
+  test('on webgpu, the guided code search (a backward pass, then decodes) gives the library\'s tokens and reconstructs better; turned off, the reference tokens come back', async () => {
+    const toggle = async () => {
+      const runs = Number((await dataset(page(), 'slot-a')).runs);
+      await page().click('[data-testid="search-a"]');
+      await page().waitForFunction(
+        (n) => {
+          const el = document.querySelector<HTMLElement>('[data-testid="slot-a"]');
+          return Number(el?.dataset.runs) > n && el?.dataset.busy === 'false';
+        },
+        runs,
+        { timeout: 240_000 },
+      );
+    };
+    const nearest = Number((await dataset(page(), 'psnr-a')).psnr);
+    await toggle();
+    expect(await page().locator('[data-testid="backend-status"]').getAttribute('data-backend')).toBe('webgpu');
+    expect(Number((await dataset(page(), 'psnr-a')).psnr)).toBeGreaterThan(nearest);
+    const searched = await shownTokens(page(), 'tokens-a');
+    expect(searched).toHaveLength(want.numTokens);
+    expect(searched).not.toEqual(want.pictures[0]!.tokens);
+    expect(searched).toEqual(await referenceSearch(want.pictures[0]!.input, want.size));
+    await toggle();
+    expect(await shownTokens(page(), 'tokens-a')).toEqual(want.pictures[0]!.tokens);
   });
 
   test('on webgpu, generation gives the same tokens as the library in Node and draws the image', async () => {
