@@ -10,8 +10,9 @@ import { launch } from './helpers/browser';
 import type { Browser } from './helpers/browser';
 import { TOKENIZER, fixtureDir, tinyExpectations } from './helpers/fixtures';
 import type { TinyExpectations } from './helpers/fixtures';
-import { canvasPixels, countDiff, dataset, maxAbsDiff, psnr, setValue, shownTokens } from './helpers/page-data';
-import { referenceGeneration, referenceSearch } from './helpers/reference';
+import { afterSlotRun, canvasPixels, countDiff, dataset, maxAbsDiff, psnr, setValue, shownTokens } from './helpers/page-data';
+import { expectGuidedSearch, toggleSearch } from './helpers/code-search';
+import { referenceGeneration } from './helpers/reference';
 import { artifact, serveSite } from './helpers/site';
 import type { Server } from './helpers/site';
 
@@ -48,16 +49,7 @@ async function ready(): Promise<void> {
 
 /** Clicks a sample picture into slot a or b and waits for its tokens. */
 async function tokenizeSample(slot: 'a' | 'b', picture: string): Promise<void> {
-  const runs = Number((await dataset(page(), `slot-${slot}`)).runs);
-  await page().click(`[data-testid="sample-${slot}-${picture}"]`);
-  await page().waitForFunction(
-    ([s, n]) => {
-      const el = document.querySelector<HTMLElement>(`[data-testid="slot-${s}"]`);
-      return Number(el?.dataset.runs) > Number(n) && el?.dataset.busy === 'false';
-    },
-    [slot, runs] as const,
-    { timeout: 120_000 },
-  );
+  await afterSlotRun(page(), slot, () => page().click(`[data-testid="sample-${slot}-${picture}"]`), 120_000);
 }
 
 /** Runs `action` and waits for the explore panel's next decode to finish. */
@@ -109,24 +101,10 @@ describe('the playground on wasm', () => {
   });
 
   test('the guided code search gives the library\'s searched tokens and reconstructs better; turned off, the reference tokens come back', async () => {
-    const toggle = async () => {
-      const runs = Number((await dataset(page(), 'slot-a')).runs);
-      await page().click('[data-testid="search-a"]');
-      await page().waitForFunction((n) => {
-        const el = document.querySelector<HTMLElement>('[data-testid="slot-a"]');
-        return Number(el?.dataset.runs) > n && el?.dataset.busy === 'false';
-      }, runs);
-    };
-    const nearest = Number((await dataset(page(), 'psnr-a')).psnr);
     // The label states the guided search's cost: 2 tried codes a token, one sweep.
     expect(await page().locator('label:has([data-testid="search-a"])').textContent()).toContain(`(${want.numTokens * 2} decodes)`);
-    await toggle();
-    expect(Number((await dataset(page(), 'psnr-a')).psnr)).toBeGreaterThan(nearest);
-    const searched = await shownTokens(page(), 'tokens-a');
-    expect(searched).toHaveLength(want.numTokens);
-    expect(searched).not.toEqual(want.pictures[0]!.tokens);
-    expect(searched).toEqual(await referenceSearch(want.pictures[0]!.input, want.size));
-    await toggle();
+    await expectGuidedSearch(page(), want);
+    await toggleSearch(page());
     await expectPicture('a', 0);
   });
 
@@ -206,30 +184,16 @@ describe('the playground on wasm', () => {
   });
 
   test('an image picked with the file chooser or dropped on a slot is tokenized', async () => {
-    const runs = async (slot: string) => Number((await dataset(page(), `slot-${slot}`)).runs);
-    const waitRuns = (slot: string, n: number) =>
-      page().waitForFunction(
-        ([s, k]) => {
-          const el = document.querySelector<HTMLElement>(`[data-testid="slot-${s}"]`);
-          return Number(el?.dataset.runs) > Number(k) && el?.dataset.busy === 'false';
-        },
-        [slot, n] as const,
-        { timeout: 60_000 },
-      );
-    const a = await runs('a');
-    await page().setInputFiles('[data-testid="pick-a"]', path.join(fixtureDir('images'), 'coffee_256.png'));
-    await waitRuns('a', a);
+    await afterSlotRun(page(), 'a', () => page().setInputFiles('[data-testid="pick-a"]', path.join(fixtureDir('images'), 'coffee_256.png')), 60_000);
     expect(await shownTokens(page(), 'tokens-a')).toEqual(want.pictures[1]!.tokens);
 
-    const b = await runs('b');
     const png = fs.readFileSync(path.join(fixtureDir('images'), 'chelsea_256.png')).toString('base64');
     const transfer = await page().evaluateHandle((bytes) => {
       const dt = new DataTransfer();
       dt.items.add(new File([Uint8Array.from(atob(bytes), (ch) => ch.charCodeAt(0))], 'chelsea.png', { type: 'image/png' }));
       return dt;
     }, png);
-    await page().dispatchEvent('[data-testid="slot-b"]', 'drop', { dataTransfer: transfer });
-    await waitRuns('b', b);
+    await afterSlotRun(page(), 'b', () => page().dispatchEvent('[data-testid="slot-b"]', 'drop', { dataTransfer: transfer }), 60_000);
     expect(await shownTokens(page(), 'tokens-b')).toEqual(want.pictures[0]!.tokens);
     expect(maxAbsDiff((await canvasPixels(page(), 'recon-b')).rgb, want.pictures[0]!.reconstruction)).toBeLessThanOrEqual(1);
   });

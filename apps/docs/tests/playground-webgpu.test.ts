@@ -8,7 +8,8 @@ import type { Browser } from './helpers/browser';
 import { tinyExpectations } from './helpers/fixtures';
 import type { TinyExpectations } from './helpers/fixtures';
 import { canvasPixels, countDiff, dataset, maxAbsDiff, setValue, shownTokens } from './helpers/page-data';
-import { referenceGeneration, referenceSearch } from './helpers/reference';
+import { expectGuidedSearch, toggleSearch } from './helpers/code-search';
+import { referenceGeneration } from './helpers/reference';
 import { artifact, serveSite } from './helpers/site';
 import type { Server } from './helpers/site';
 
@@ -99,27 +100,9 @@ describe('the playground on auto, then webgpu', () => {
   });
 
   test('on webgpu, the guided code search (a backward pass, then decodes) gives the library\'s tokens and reconstructs better; turned off, the reference tokens come back', async () => {
-    const toggle = async () => {
-      const runs = Number((await dataset(page(), 'slot-a')).runs);
-      await page().click('[data-testid="search-a"]');
-      await page().waitForFunction(
-        (n) => {
-          const el = document.querySelector<HTMLElement>('[data-testid="slot-a"]');
-          return Number(el?.dataset.runs) > n && el?.dataset.busy === 'false';
-        },
-        runs,
-        { timeout: 240_000 },
-      );
-    };
-    const nearest = Number((await dataset(page(), 'psnr-a')).psnr);
-    await toggle();
+    await expectGuidedSearch(page(), want, 240_000);
     expect(await page().locator('[data-testid="backend-status"]').getAttribute('data-backend')).toBe('webgpu');
-    expect(Number((await dataset(page(), 'psnr-a')).psnr)).toBeGreaterThan(nearest);
-    const searched = await shownTokens(page(), 'tokens-a');
-    expect(searched).toHaveLength(want.numTokens);
-    expect(searched).not.toEqual(want.pictures[0]!.tokens);
-    expect(searched).toEqual(await referenceSearch(want.pictures[0]!.input, want.size));
-    await toggle();
+    await toggleSearch(page(), 240_000);
     expect(await shownTokens(page(), 'tokens-a')).toEqual(want.pictures[0]!.tokens);
   });
 

@@ -56,3 +56,20 @@ export async function setValue(page: Page, testid: string, value: string | numbe
   await page.locator(`[data-testid="${testid}"]`).fill(String(value));
   await page.locator(`[data-testid="${testid}"]`).dispatchEvent('change');
 }
+
+/**
+ * Runs `action` (a click, a file, a drop) and waits until image slot `slot` ('a' or 'b') has
+ * tokenized again: its data-runs counter past its value before, and not busy.
+ */
+export async function afterSlotRun(page: Page, slot: 'a' | 'b', action: () => Promise<unknown>, timeout?: number): Promise<void> {
+  const before = Number((await dataset(page, `slot-${slot}`)).runs);
+  await action();
+  await page.waitForFunction(
+    ([s, n]) => {
+      const el = document.querySelector<HTMLElement>(`[data-testid="slot-${s}"]`);
+      return Number(el?.dataset.runs) > Number(n) && el?.dataset.busy === 'false';
+    },
+    [slot, before] as const,
+    { timeout },
+  );
+}

@@ -7,6 +7,9 @@ import { nearestCodes } from './nearest-codes.js';
 /** How the decoder's gradient can cross the quantiser (see {@link TokenizerLossOptions.estimator}). */
 export const ESTIMATORS = ['straight-through', 'rotation', 'soft'] as const;
 
+/** What the 'soft' estimator's settings take when left out. */
+export const SOFT_CHOICE_DEFAULTS = { softCandidates: 8, softTemperature: 0.01 } as const;
+
 /** Settings of the tokenizer's loss: the weights of its terms, and how the decoder is fed. */
 export interface TokenizerLossOptions {
   /** β of the commitment loss ‖z − sg(e)‖² (default 0.25, as the reference). */
@@ -74,7 +77,7 @@ export function tokenizerLoss(model: TitokModel, images: tf.Tensor4D, w: Tokeniz
     : w.estimator === 'rotation'
       ? rotationTrick(z, e)
       : w.estimator === 'soft'
-        ? tf.add(straightThrough(z, e), softChoice(quantizer, z, zFixed, codebook, w.softCandidates ?? 8, w.softTemperature ?? 0.01))
+        ? tf.add(straightThrough(z, e), softChoice(quantizer, z, zFixed, codebook, w.softCandidates ?? SOFT_CHOICE_DEFAULTS.softCandidates, w.softTemperature ?? SOFT_CHOICE_DEFAULTS.softTemperature))
         : straightThrough(z, e);
   const zq = tf.reshape(fed, [n, l, c]) as tf.Tensor3D;
   const recon = model.decodeLatents(zq);

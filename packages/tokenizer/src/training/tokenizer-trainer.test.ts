@@ -70,42 +70,27 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
     expect(Buffer.from(c.get('encoder.conv_out.weight')!.buffer).equals(Buffer.from(a.get('encoder.conv_out.weight')!.buffer))).toBe(false);
   });
 
-  it('the rotation estimator: same first loss, other encoder updates, and training still works', async () => {
+  // Both change only the gradient that reaches the encoder: the forward pass is straight-through's.
+  it.each([
+    ['rotation', {}],
+    ['soft', { softCandidates: 4, softTemperature: 0.05 }],
+  ] as const)('the %s estimator: same first loss, other encoder updates, and training still works', async (estimator, extra) => {
     const settings = { ...OPTIONS, steps: backend === 'cpu' ? 8 : 14, batchSize: 8, learningRate: 1e-2 };
     const straight = TokenizerTrainer.create(CONFIG, images, settings);
-    const rotation = TokenizerTrainer.create(CONFIG, images, { ...settings, estimator: 'rotation' });
-    expect(rotation.options.estimator).toBe('rotation');
+    const other = TokenizerTrainer.create(CONFIG, images, { ...settings, estimator, ...extra });
+    expect(other.options.estimator).toBe(estimator);
     expect(straight.options.estimator).toBe('straight-through');
     const a = await straight.trainStep();
-    const b = await rotation.trainStep();
-    // The forward pass is the same (the two differ only in the gradient that reaches the encoder).
+    const b = await other.trainStep();
     expect(b.losses.mse).toBe(a.losses.mse);
-    const [wa, wb] = [await weightsOf(straight), await weightsOf(rotation)];
+    const [wa, wb] = [await weightsOf(straight), await weightsOf(other)];
     expect(Buffer.from(wb.get('encoder.conv_out.weight')!.buffer).equals(Buffer.from(wa.get('encoder.conv_out.weight')!.buffer))).toBe(false);
     const count = tf.memory().numTensors;
-    await rotation.train({ progress_callback: () => expect(tf.memory().numTensors).toBe(count) });
-    const last = rotation.history.slice(-2).reduce((s, e) => s + e.losses.mse!, 0) / 2;
+    await other.train({ progress_callback: () => expect(tf.memory().numTensors).toBe(count) });
+    const last = other.history.slice(-2).reduce((s, e) => s + e.losses.mse!, 0) / 2;
     expect(last).toBeLessThan(b.losses.mse! * 0.5);
     straight.dispose();
-    rotation.dispose();
-  });
-
-  it('the soft estimator: same first loss, other encoder updates, and training still works', async () => {
-    const settings = { ...OPTIONS, steps: backend === 'cpu' ? 8 : 14, batchSize: 8, learningRate: 1e-2 };
-    const straight = TokenizerTrainer.create(CONFIG, images, settings);
-    const soft = TokenizerTrainer.create(CONFIG, images, { ...settings, estimator: 'soft', softCandidates: 4, softTemperature: 0.05 });
-    const a = await straight.trainStep();
-    const b = await soft.trainStep();
-    // The soft choice adds only a gradient: the decoder sees the same codes.
-    expect(b.losses.mse).toBe(a.losses.mse);
-    const [wa, wb] = [await weightsOf(straight), await weightsOf(soft)];
-    expect(Buffer.from(wb.get('encoder.conv_out.weight')!.buffer).equals(Buffer.from(wa.get('encoder.conv_out.weight')!.buffer))).toBe(false);
-    const count = tf.memory().numTensors;
-    await soft.train({ progress_callback: () => expect(tf.memory().numTensors).toBe(count) });
-    const last = soft.history.slice(-2).reduce((s, e) => s + e.losses.mse!, 0) / 2;
-    expect(last).toBeLessThan(b.losses.mse! * 0.5);
-    straight.dispose();
-    soft.dispose();
+    other.dispose();
   });
 
   it('continuous: the decoder is fed the encoder vectors themselves, and training still works', async () => {

@@ -5,7 +5,7 @@ import { TitokModel } from '../titok/titok-model.js';
 import { checkTrainingImages, imageBatch } from './training-images.js';
 import type { TrainingImages } from './training-images.js';
 import { CodebookEma } from './codebook-ema.js';
-import { ESTIMATORS, tokenizerLoss } from './tokenizer-loss.js';
+import { ESTIMATORS, SOFT_CHOICE_DEFAULTS, tokenizerLoss } from './tokenizer-loss.js';
 import type { TokenizerLossOptions } from './tokenizer-loss.js';
 
 /** Settings of {@link TokenizerTrainer}: the shared ones plus the loss options and code restarts. */
@@ -115,7 +115,7 @@ export class TokenizerTrainer extends Trainer<Resolved> {
     const model = withParamInit({ seed: options.seed }, () => new TitokModel({ config }));
     checkOptions(options);
     const resolved: Resolved = {
-      ...{ commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, estimator: 'straight-through', softCandidates: 8, softTemperature: 0.01, continuous: false },
+      ...{ commitmentCost: 0.25, codebookWeight: 1, l1Weight: 0, estimator: 'straight-through', ...SOFT_CHOICE_DEFAULTS, continuous: false },
       ...{ deadCodeSteps: 200, continuousSteps: 0, codebookUpdate: 'loss', codebookDecay: 0.99, codebookPrior: 1 },
       ...options,
     };
