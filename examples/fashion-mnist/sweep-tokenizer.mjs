@@ -11,7 +11,7 @@
  *        [--lr 0.003,0.005] [--images 64000] [--stop N] [--test 10000]
  *        [--encoder WIDTHxLAYERS] [--decoder WIDTHxLAYERS] [--dead-code-steps N] [--restart-until STEP|end]
  *        [--finetune-decoder-from STEP|never] [--replicas 1]
- *        [--token-size 16] [--commitment 0.25] [--estimator straight-through|rotation|soft]
+ *        [--token-size 16] [--encoder-patch 8] [--no-l2-norm] [--commitment 0.25] [--estimator straight-through|rotation|soft|noise]
  *        [--soft-temperature 0.01] [--soft-candidates 8] [--continuous]
  *        [--continuous-steps N] [--codebook-update loss|ema] [--codebook-decay 0.99]
  *        [--codebook-prior 1]
@@ -27,6 +27,8 @@
  * --finetune-decoder-from trains only the decoder after that step, the codes frozen
  * (TokenizerTrainingOptions.finetuneDecoderFrom; `never`, the default: the whole model throughout);
  * --token-size replaces the codebook vectors' dimension (token_size of settings.mjs),
+ * --encoder-patch the encoder's patch size (vit_enc_patch_size), --no-l2-norm compares vectors and
+ * codes as they are instead of l2-normalised (use_l2_norm false),
  * --commitment the commitment loss's weight β (TokenizerTrainingOptions.commitmentCost);
  * --estimator picks how the gradient crosses the quantiser (TokenizerTrainingOptions.estimator;
  * with `soft`, --soft-temperature and --soft-candidates set softTemperature and softCandidates),
@@ -38,7 +40,7 @@
  * weighing --codebook-prior vectors) instead of the codebook loss
  * (TokenizerTrainingOptions.codebookUpdate, codebookDecay, codebookPrior). --seed replaces TRAINING.tokenizer.seed. --replicas N trains each row data-parallel on N worker
  * threads (lib/replicas.mjs; 1, the default, trains in this thread). Rows are merged into the
- * --json file by (codebook, token size, batch, lr, steps, stop, encoder, decoder, deadCodeSteps, restartUntil,
+ * --json file by (codebook, token size, encoder patch, l2 norm, batch, lr, steps, stop, encoder, decoder, deadCodeSteps, restartUntil,
  * finetuneDecoderFrom, commitment, estimator, softTemperature, softCandidates, continuous, continuousSteps, codebookUpdate, codebookDecay, codebookPrior, seed, replicas).
  */
 import * as fs from 'node:fs';
@@ -70,6 +72,8 @@ const { values: opts } = parseArgs({
     'finetune-decoder-from': { type: 'string', default: base.finetuneDecoderFrom === undefined ? 'never' : String(base.finetuneDecoderFrom) },
     replicas: { type: 'string', default: '1' },
     'token-size': { type: 'string', default: String(TOKENIZER_CONFIG.model.vq_model.token_size) },
+    'encoder-patch': { type: 'string', default: String(TOKENIZER_CONFIG.model.vq_model.vit_enc_patch_size) },
+    'no-l2-norm': { type: 'boolean', default: false },
     commitment: { type: 'string', default: '0.25' },
     estimator: { type: 'string', default: 'straight-through' },
     'soft-temperature': { type: 'string', default: '0.01' },
@@ -108,6 +112,9 @@ const seed = int('seed', opts.seed);
 const softTemperature = estimator === 'soft' ? num('soft-temperature', opts['soft-temperature']) : null;
 const softCandidates = estimator === 'soft' ? int('soft-candidates', opts['soft-candidates']) : null;
 const tokenSize = int('token-size', opts['token-size']);
+const encoderPatch = int('encoder-patch', opts['encoder-patch']);
+if (32 % encoderPatch) fail(`--encoder-patch ${encoderPatch} does not divide the 32-pixel images`);
+const l2Norm = !opts['no-l2-norm'];
 const continuous = opts.continuous;
 const continuousSteps = opts['continuous-steps'] === '0' ? 0 : int('continuous-steps', opts['continuous-steps']);
 const commitmentCost = num('commitment', opts.commitment);
@@ -135,6 +142,8 @@ const [encoderName, decoderName] = [sizeName(sizes.encoder), sizeName(sizes.deco
  */
 const variants = [
   [tokenSize, TOKENIZER_CONFIG.model.vq_model.token_size, `-token${tokenSize}`, `, token size ${tokenSize}`],
+  [encoderPatch, TOKENIZER_CONFIG.model.vq_model.vit_enc_patch_size, `-encpatch${encoderPatch}`, `, encoder patch ${encoderPatch}`],
+  [l2Norm, TOKENIZER_CONFIG.model.vq_model.use_l2_norm, `-l2${l2Norm}`, `, l2 norm ${l2Norm}`],
   [`${encoderName}/${decoderName}`, `${sizeName(TOKENIZER_CONFIG.tiny.encoder)}/${sizeName(TOKENIZER_CONFIG.tiny.decoder)}`, `-encoder${encoderName}-decoder${decoderName}`, `, encoder ${encoderName}, decoder ${decoderName}`],
   [deadCodeSteps, base.deadCodeSteps, `-dead${deadCodeSteps}`, `, dead codes after ${deadCodeSteps} steps`],
   // Named whenever restarts end (runs named without it restarted to the end, settings.mjs's former default).
@@ -156,7 +165,7 @@ const variants = [
 const variantSuffix = variants.map((v) => v[2]).join('');
 const variantLabel = variants.map((v) => v[3]).join('');
 /** What identifies a row of the --json file (a rerun replaces its row). */
-const ROW_KEY = ['codebook', 'tokenSize', 'batch', 'learningRate', 'steps', 'stop', 'encoder', 'decoder', 'deadCodeSteps', 'restartUntil', 'finetuneDecoderFrom', 'commitmentCost', 'estimator', 'softTemperature', 'softCandidates', 'continuous', 'continuousSteps', 'codebookUpdate', 'codebookDecay', 'codebookPrior', 'seed', 'replicas'];
+const ROW_KEY = ['codebook', 'tokenSize', 'encoderPatch', 'l2Norm', 'batch', 'learningRate', 'steps', 'stop', 'encoder', 'decoder', 'deadCodeSteps', 'restartUntil', 'finetuneDecoderFrom', 'commitmentCost', 'estimator', 'softTemperature', 'softCandidates', 'continuous', 'continuousSteps', 'codebookUpdate', 'codebookDecay', 'codebookPrior', 'seed', 'replicas'];
 
 if (isMainThread && replicas > 1) {
   // The worker threads run this script; replica 0 leads (logs, checkpoints, measures, writes rows).
@@ -177,7 +186,9 @@ fs.mkdirSync(dir, { recursive: true });
 
 /** The rows already in the --json file (read again before each write: several sweeps may share it). */
 const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []);
-const sameRun = (a, b) => ROW_KEY.every((k) => (a[k] ?? null) === (b[k] ?? null));
+/** Row fields added after the first rows: what those older rows trained with. */
+const ROW_DEFAULTS = { encoderPatch: TOKENIZER_CONFIG.model.vq_model.vit_enc_patch_size, l2Norm: TOKENIZER_CONFIG.model.vq_model.use_l2_norm };
+const sameRun = (a, b) => ROW_KEY.every((k) => (a[k] ?? ROW_DEFAULTS[k] ?? null) === (b[k] ?? ROW_DEFAULTS[k] ?? null));
 let rows = savedRows();
 for (const codebook of codebooks) {
   for (const batchSize of batches) {
@@ -185,6 +196,8 @@ for (const codebook of codebooks) {
       const config = structuredClone(TOKENIZER_CONFIG);
       config.model.vq_model.codebook_size = codebook;
       config.model.vq_model.token_size = tokenSize;
+      config.model.vq_model.vit_enc_patch_size = encoderPatch;
+      config.model.vq_model.use_l2_norm = l2Norm;
       config.tiny = { ...config.tiny, ...sizes };
       const steps = images / batchSize;
       const stop = stopImages / batchSize;
@@ -214,6 +227,8 @@ for (const codebook of codebooks) {
         codebook,
         bits: +(TOKENIZER_CONFIG.model.vq_model.num_latent_tokens * Math.log2(codebook)).toFixed(1),
         tokenSize,
+        encoderPatch,
+        l2Norm,
         batch: batchSize,
         learningRate,
         steps,
@@ -258,7 +273,7 @@ for (const codebook of codebooks) {
           a.parameters - b.parameters,
       );
       writeJson(opts.json, {
-        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps) and last step of restarts (restartUntil, null: the end), step after which only the decoder trained (finetuneDecoderFrom, null: never), commitment weight (commitmentCost), gradient estimator (with soft: its softTemperature and softCandidates, null otherwise), seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves) or, when `continuousSteps` > 0, for that many first steps only, with the codebook moved by its loss or by moving averages (codebookUpdate, codebookDecay, codebookPrior), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
+        note: 'Test PSNR (evaluate.mjs\'s measure, float32 weights, first `testImages` test images of each row) of the tokenizer of settings.mjs trained from scratch with each codebook size and token size (dimension of its vectors), encoder patch size (encoderPatch), l2-normalised or raw vectors and codes (l2Norm; older rows: 8 and true), batch size, peak learning rate and encoder / decoder size (WIDTHxLAYERS), dead-code window (deadCodeSteps) and last step of restarts (restartUntil, null: the end), step after which only the decoder trained (finetuneDecoderFrom, null: never), commitment weight (commitmentCost), gradient estimator (with soft: its softTemperature and softCandidates, null otherwise), seed, and with quantisation bypassed when `continuous` (PSNR through the encoder vectors themselves) or, when `continuousSteps` > 0, for that many first steps only, with the codebook moved by its loss or by moving averages (codebookUpdate, codebookDecay, codebookPrior), on `replicas` data-parallel threads; `steps` is the schedule length, `stop` where training ended on it; trainMseLast3200 is the mean training MSE over the last 3,200 images (trainMseLast100: over the last 100 steps, older rows).',
         rows,
       });
     }

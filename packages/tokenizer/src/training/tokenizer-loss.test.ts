@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { ensureGradientKernels, l2Normalize, parseModelConfig, withParamInit } from '@titok/core';
 import { TitokModel } from '../titok/titok-model.js';
-import { softChoice, tokenizerLoss } from './tokenizer-loss.js';
+import { noiseSubstitution, softChoice, tokenizerLoss } from './tokenizer-loss.js';
 import type { TokenizerLossOptions } from './tokenizer-loss.js';
 import { TINY_TOKENIZER_CONFIG as CONFIG } from './__tests__/tiny-tokenizer.js';
 
@@ -94,5 +94,46 @@ describe("tokenizerLoss's soft estimator", () => {
       }
     }
     tf.dispose([z0, g, codebook]);
+  });
+});
+
+describe("tokenizerLoss's noise estimator", () => {
+  it('moves each vector by its quantisation error in the direction of its noise, and differentiates both ends', () => {
+    const [m, c] = [5, 4];
+    const z = tf.randomNormal([m, c], 0, 1, 'float32', 11) as tf.Tensor2D;
+    const e = tf.randomNormal([m, c], 0, 1, 'float32', 12) as tf.Tensor2D;
+    const u = tf.randomNormal([m, c], 0, 3, 'float32', 13) as tf.Tensor2D;
+    const [zv, ev, uv] = [z.arraySync(), e.arraySync(), u.arraySync()];
+    const out = tf.tidy(() => noiseSubstitution(z, e, u).arraySync());
+    for (let i = 0; i < m; i++) {
+      const norm = (v: number[]) => Math.hypot(...v);
+      const d = norm(zv[i]!.map((x, t) => x - ev[i]![t]!));
+      for (let t = 0; t < c; t++) expect(out[i]![t]!).toBeCloseTo(zv[i]![t]! + (d * uv[i]![t]!) / norm(uv[i]!), 5);
+    }
+    // d/de of Σ noiseSubstitution = −(z − e)/‖z − e‖ · Σ_t û_t, row by row.
+    const ge = tf.tidy(() => tf.grad((ee) => tf.sum(noiseSubstitution(z, ee as tf.Tensor2D, u)))(e).arraySync());
+    for (let i = 0; i < m; i++) {
+      const diff = zv[i]!.map((x, t) => x - ev[i]![t]!);
+      const d = Math.hypot(...diff);
+      const s = uv[i]!.reduce((a, b) => a + b, 0) / Math.hypot(...uv[i]!);
+      for (let t = 0; t < c; t++) expect(ge[i]![t]!).toBeCloseTo((-diff[t]! / d) * s, 4);
+    }
+    expect(() => noiseSubstitution(z, e, undefined)).toThrow(/'noise' estimator needs noise shaped like the vectors \[5, 4\], got none/);
+    tf.dispose([z, e, u]);
+  });
+
+  it('sends the reconstruction gradient to the codebook too, unlike straight-through', () => {
+    const images = tf.tidy(() => tf.randomUniform([4, 16, 16, 3], 0, 1, 'float32', 3) as tf.Tensor4D);
+    const tokens = 4 * model.config.numLatentTokens;
+    const noise = tf.randomNormal([tokens, model.quantizer!.tokenSize], 0, 1, 'float32', 9) as tf.Tensor2D;
+    const st = lossAndGrads(images, LOSS);
+    const count = tf.memory().numTensors;
+    const nsvq = lossAndGrads(images, { ...LOSS, estimator: 'noise', noise });
+    expect(tf.memory().numTensors).toBe(count);
+    expect(nsvq.loss).not.toBe(st.loss);
+    const key = [...st.grads.keys()].find((k) => k.includes('quantize'))!;
+    const [a, b] = [st.grads.get(key)!, nsvq.grads.get(key)!];
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(false);
+    tf.dispose([images, noise]);
   });
 });

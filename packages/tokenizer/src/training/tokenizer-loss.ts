@@ -5,7 +5,7 @@ import type { TitokModel } from '../titok/titok-model.js';
 import { nearestCodes } from './nearest-codes.js';
 
 /** How the decoder's gradient can cross the quantiser (see {@link TokenizerLossOptions.estimator}). */
-export const ESTIMATORS = ['straight-through', 'rotation', 'soft'] as const;
+export const ESTIMATORS = ['straight-through', 'rotation', 'soft', 'noise'] as const;
 
 /** What the 'soft' estimator's settings take when left out. */
 export const SOFT_CHOICE_DEFAULTS = { softCandidates: 8, softTemperature: 0.01 } as const;
@@ -24,11 +24,19 @@ export interface TokenizerLossOptions {
    * 'soft' (straight-through plus the gradient of a soft choice among the `softCandidates`
    * nearest codes, weighted by softmax(−‖z − e_k‖² / `softTemperature`): the encoder also
    * learns which of its nearest codes the decoder prefers; the forward pass and the codebook's
-   * gradient stay those of straight-through).
+   * gradient stay those of straight-through) or 'noise' (noise substitution, NSVQ: the decoder
+   * gets z moved by the quantisation error's length ‖z − e‖ in a random direction, `noise`, so
+   * the gradient reaches z and e exactly and no estimate crosses the quantiser; the decoder
+   * meets the codes themselves only when used).
    */
   estimator: (typeof ESTIMATORS)[number];
   /** 'soft' estimator: how many nearest codes the soft choice weighs (default 8). */
   softCandidates?: number;
+  /**
+   * 'noise' estimator: standard normal draws, (N·L) x C (the trainer draws them from its seed).
+   * Their directions are used, not their lengths.
+   */
+  noise?: tf.Tensor2D;
   /** 'soft' estimator: temperature τ of the weights softmax(−‖z − e_k‖² / τ) (default 0.01). */
   softTemperature?: number;
   /**
@@ -78,7 +86,9 @@ export function tokenizerLoss(model: TitokModel, images: tf.Tensor4D, w: Tokeniz
       ? rotationTrick(z, e)
       : w.estimator === 'soft'
         ? tf.add(straightThrough(z, e), softChoice(quantizer, z, zFixed, codebook, w.softCandidates ?? SOFT_CHOICE_DEFAULTS.softCandidates, w.softTemperature ?? SOFT_CHOICE_DEFAULTS.softTemperature))
-        : straightThrough(z, e);
+        : w.estimator === 'noise'
+          ? noiseSubstitution(z, e, w.noise)
+          : straightThrough(z, e);
   const zq = tf.reshape(fed, [n, l, c]) as tf.Tensor3D;
   const recon = model.decodeLatents(zq);
   const mse = tf.mean(tf.squaredDifference(recon, images)) as tf.Scalar;
@@ -116,4 +126,18 @@ export function softChoice(quantizer: VectorQuantizer, z: tf.Tensor2D, zFixed: t
   const weights = tf.softmax(tf.div(tf.neg(d), temperature));
   const mean = tf.sum(tf.mul(tf.expandDims(weights, 2), rows), 1) as tf.Tensor2D;
   return tf.sub(mean, stopGradient(mean));
+}
+
+/**
+ * Noise substitution (Vali & Bäckström, NSVQ): z + ‖z − e‖ · u / ‖u‖ row by row, u = `noise`.
+ * The result is as far from z as its code, in a random direction; both z and e get the exact
+ * gradient of that (e through the length).
+ */
+export function noiseSubstitution(z: tf.Tensor2D, e: tf.Tensor2D, noise: tf.Tensor2D | undefined): tf.Tensor2D {
+  if (!noise || noise.shape[0] !== z.shape[0] || noise.shape[1] !== z.shape[1]) {
+    throw new ConfigError(`the 'noise' estimator needs noise shaped like the vectors [${z.shape.join(', ')}], got ${noise ? `[${noise.shape.join(', ')}]` : 'none'}`);
+  }
+  const length = tf.sqrt(tf.add(tf.sum(tf.square(tf.sub(z, e)), 1, true), 1e-12));
+  const direction = tf.div(noise, tf.norm(noise, 'euclidean', 1, true));
+  return tf.add(z, tf.mul(length, direction));
 }

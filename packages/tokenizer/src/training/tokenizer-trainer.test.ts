@@ -93,6 +93,30 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
     other.dispose();
   });
 
+  it("the noise estimator: another forward pass, training works, and a run is the same for its seed and when resumed", async () => {
+    const settings = { ...OPTIONS, steps: backend === 'cpu' ? 8 : 14, batchSize: 8, learningRate: 1e-2 };
+    const straight = TokenizerTrainer.create(CONFIG, images, settings);
+    const noisy = TokenizerTrainer.create(CONFIG, images, { ...settings, estimator: 'noise' });
+    const a = await straight.trainStep();
+    const b = await noisy.trainStep();
+    // The decoder gets z moved randomly by the quantisation error, not the code: another MSE.
+    expect(b.losses.mse).not.toBe(a.losses.mse);
+    // The codebook and commitment terms do not depend on the decoder's input.
+    expect(b.losses.codebook).toBe(a.losses.codebook);
+    const count = tf.memory().numTensors;
+    let saved: Uint8Array | undefined;
+    await noisy.train({ checkpointEvery: 4, onCheckpoint: async (c) => void (c.step === 4 && (saved = await encodeTrainingCheckpoint(c))), progress_callback: () => expect(tf.memory().numTensors).toBe(count) });
+    const last = noisy.history.slice(-2).reduce((s, e) => s + e.losses.mse!, 0) / 2;
+    expect(last).toBeLessThan(b.losses.mse! * 0.5);
+    const again = TokenizerTrainer.create(CONFIG, images, { ...settings, estimator: 'noise' });
+    await again.train();
+    expectSameWeights(await weightsOf(again), await weightsOf(noisy));
+    const resumed = await TokenizerTrainer.resume(await decodeTrainingCheckpoint(saved!), images);
+    await resumed.train();
+    expectSameWeights(await weightsOf(resumed), await weightsOf(noisy));
+    for (const t of [straight, noisy, again, resumed]) t.dispose();
+  });
+
   it('continuous: the decoder is fed the encoder vectors themselves, and training still works', async () => {
     const settings = { ...OPTIONS, steps: backend === 'cpu' ? 8 : 14, batchSize: 8, learningRate: 1e-2, continuous: true };
     const t = TokenizerTrainer.create(CONFIG, images, settings);
@@ -265,7 +289,7 @@ describe('TokenizerTrainer errors', () => {
     expect(() => TokenizerTrainer.create(legacy, images, OPTIONS)).toThrow(ConfigError);
     expect(() => TokenizerTrainer.create(CONFIG, { ...images, height: 8, width: 8, pixels: new Uint8Array(64) }, OPTIONS)).toThrow(/8x8, the model takes 16x16/);
     expect(() => TokenizerTrainer.create(CONFIG, { ...images, pixels: new Uint8Array(10) }, OPTIONS)).toThrow(/10 bytes for 1 images/);
-    expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, estimator: 'gumbel' as 'rotation' })).toThrow(/estimator "gumbel": straight-through or rotation or soft/);
+    expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, estimator: 'gumbel' as 'rotation' })).toThrow(/estimator "gumbel": straight-through or rotation or soft or noise/);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, estimator: 'soft', softTemperature: 0 })).toThrow(/softTemperature must be a positive number, got 0/);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, estimator: 'soft', softCandidates: 1 })).toThrow(/softCandidates must be a whole number of codes \(2 or more\), got 1/);
     expect(() => TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, continuousSteps: 1.5 })).toThrow(/continuousSteps must be a whole number of steps \(0 or more\), got 1.5/);

@@ -9,7 +9,7 @@ import { ESTIMATORS, SOFT_CHOICE_DEFAULTS, tokenizerLoss } from './tokenizer-los
 import type { TokenizerLossOptions } from './tokenizer-loss.js';
 
 /** Settings of {@link TokenizerTrainer}: the shared ones plus the loss options and code restarts. */
-export interface TokenizerTrainingOptions extends TrainerOptions, Partial<TokenizerLossOptions> {
+export interface TokenizerTrainingOptions extends TrainerOptions, Partial<Omit<TokenizerLossOptions, 'noise'>> {
   /**
    * Re-initialise codebook rows that no image of the last `deadCodeSteps` steps chose, from
    * encoder vectors of the current batch (0 turns it off; default 200).
@@ -45,11 +45,14 @@ export interface TokenizerTrainingOptions extends TrainerOptions, Partial<Tokeni
   codebookPrior?: number;
 }
 
+/** The RNG stream of the 'noise' estimator's draws (epochs' orders use streams 0, 1, ...). */
+const NOISE_STREAM = 0x6e6f6973;
+
 /** The ways {@link TokenizerTrainingOptions.codebookUpdate} can update the codebook. */
 export const CODEBOOK_UPDATES = ['loss', 'ema'] as const;
 
 type Resolved = TokenizerTrainingOptions &
-  Required<TokenizerLossOptions> &
+  Required<Omit<TokenizerLossOptions, 'noise'>> &
   Required<Pick<TokenizerTrainingOptions, 'deadCodeSteps' | 'continuousSteps' | 'codebookUpdate' | 'codebookDecay' | 'codebookPrior'>>;
 
 const isSteps = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
@@ -154,13 +157,31 @@ export class TokenizerTrainer extends Trainer<Resolved> {
   protected loss(indices: Int32Array, share: BatchShare): LossOutput {
     const batch = imageBatch(this.images, indices.subarray(share.start, share.end));
     const o = this.options;
+    const quantised = !(o.continuous || this.step < o.continuousSteps);
+    const noise = quantised && o.estimator === 'noise' ? this.noise(indices.length, share) : undefined;
     const out = tokenizerLoss(this.model, batch, {
       ...o,
+      noise,
       continuous: o.continuous || this.step < o.continuousSteps,
       codebookWeight: o.codebookUpdate === 'ema' ? 0 : o.codebookWeight,
     });
+    noise?.dispose();
     this.pending = { indices: out.indices, vectors: out.vectors };
     return out;
+  }
+
+  /**
+   * The 'noise' estimator's normal draws for this step's share, (share·L) x C: from a stream of
+   * the seed for this step (so a resumed run draws the same), the whole batch's, then the share's
+   * rows (so replicas agree with one trainer).
+   */
+  private noise(batch: number, share: BatchShare): tf.Tensor2D {
+    const { numLatentTokens: l } = this.model.config;
+    const c = this.model.quantizer!.tokenSize;
+    const rng = this.rng.derive(NOISE_STREAM).derive(this.step);
+    const all = new Float32Array(batch * l * c);
+    for (let i = 0; i < all.length; i++) all[i] = rng.normal();
+    return tf.tensor2d(all.subarray(share.start * l * c, share.end * l * c), [(share.end - share.start) * l, c]);
   }
 
   /**
