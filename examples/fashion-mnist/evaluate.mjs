@@ -44,6 +44,12 @@ const titok = await TiTok.fromPretrained(path.join(PATHS.models, 'tokenizer'));
 const generator = await TitokGenerator.fromPretrained(path.join(PATHS.models, 'generator'));
 const S = titok.imageSize;
 
+// The classifier is not committed (artifacts/): say so before measuring anything, not with a stack at the end.
+if (!fs.existsSync(path.join(PATHS.work, 'classifier', 'model.json'))) {
+  process.stderr.write(`evaluate: no classifier in ${path.join(PATHS.work, 'classifier')}; train it first (about 2 minutes): node examples/fashion-mnist/train.mjs --stage classifier\n`);
+  process.exit(2);
+}
+
 // 1. Reconstruction PSNR over the whole test set.
 let se = 0;
 let seInner = 0;

@@ -183,6 +183,24 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
     for (const t of [plain, tuned, mid, resumed]) t.dispose();
   });
 
+  it('finetuneDecoderFrom with the noise estimator: the decoder fine-tunes on the codes themselves, not on noise', async () => {
+    const t = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, steps: 4, estimator: 'noise', finetuneDecoderFrom: 2 });
+    await t.train({ until: 2 });
+    // The MSE of step 3's batch decoded from its nearest codes, before the step.
+    const expected = tf.tidy(() => {
+      const x = imageBatch(images, t.batchIndices(2));
+      const latents = t.model.encodeLatents(x);
+      const [n, l, c] = latents.shape;
+      const z = tf.reshape(l2Normalize(latents), [n * l, c]) as tf.Tensor2D;
+      const { rows } = nearestCodes(t.model.quantizer!, z, t.model.quantizer!.codebook());
+      const y = t.model.decodeLatents(tf.reshape(rows, [n, l, c]) as tf.Tensor3D);
+      return tf.mean(tf.squaredDifference(y, x)).dataSync()[0]!;
+    });
+    const step3 = await t.trainStep();
+    expect(step3.losses.mse).toBeCloseTo(expected, 6);
+    t.dispose();
+  });
+
   it('continuousSteps: the first steps are continuous ones, the later ones quantised', async () => {
     const warm = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, continuousSteps: 2 });
     const continuous = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, continuous: true });
