@@ -75,7 +75,7 @@ const { values: opts } = parseArgs({
     'encoder-patch': { type: 'string', default: String(TOKENIZER_CONFIG.model.vq_model.vit_enc_patch_size) },
     'no-l2-norm': { type: 'boolean', default: false },
     commitment: { type: 'string', default: '0.25' },
-    estimator: { type: 'string', default: 'straight-through' },
+    estimator: { type: 'string', default: base.estimator ?? 'straight-through' },
     'soft-temperature': { type: 'string', default: '0.01' },
     'soft-candidates': { type: 'string', default: '8' },
     continuous: { type: 'boolean', default: false },
@@ -134,6 +134,8 @@ const sizes = Object.fromEntries(
     return [part, { ...own, width, num_layers: layers }];
   }),
 );
+/** Row fields added after the first rows: what those older rows trained with (the first recipe's). */
+const ROW_DEFAULTS = { encoderPatch: 8, l2Norm: true };
 const sizeName = (s) => `${s.width}x${s.num_layers}`;
 const [encoderName, decoderName] = [sizeName(sizes.encoder), sizeName(sizes.decoder)];
 /**
@@ -142,15 +144,16 @@ const [encoderName, decoderName] = [sizeName(sizes.encoder), sizeName(sizes.deco
  */
 const variants = [
   [tokenSize, TOKENIZER_CONFIG.model.vq_model.token_size, `-token${tokenSize}`, `, token size ${tokenSize}`],
-  [encoderPatch, TOKENIZER_CONFIG.model.vq_model.vit_enc_patch_size, `-encpatch${encoderPatch}`, `, encoder patch ${encoderPatch}`],
-  [l2Norm, TOKENIZER_CONFIG.model.vq_model.use_l2_norm, `-l2${l2Norm}`, `, l2 norm ${l2Norm}`],
+  // Named against the first recipe's patch and norm (8, true), so that names stay as settings.mjs moves.
+  [encoderPatch, ROW_DEFAULTS.encoderPatch, `-encpatch${encoderPatch}`, `, encoder patch ${encoderPatch}`],
+  [l2Norm, ROW_DEFAULTS.l2Norm, `-l2${l2Norm}`, `, l2 norm ${l2Norm}`],
   [`${encoderName}/${decoderName}`, `${sizeName(TOKENIZER_CONFIG.tiny.encoder)}/${sizeName(TOKENIZER_CONFIG.tiny.decoder)}`, `-encoder${encoderName}-decoder${decoderName}`, `, encoder ${encoderName}, decoder ${decoderName}`],
   [deadCodeSteps, base.deadCodeSteps, `-dead${deadCodeSteps}`, `, dead codes after ${deadCodeSteps} steps`],
   // Named whenever restarts end (runs named without it restarted to the end, settings.mjs's former default).
   [restartUntil, null, `-restartuntil${restartUntil}`, `, restarts until step ${restartUntil}`],
   [finetuneDecoderFrom, null, `-decoderonly${finetuneDecoderFrom}`, `, only the decoder after step ${finetuneDecoderFrom}`],
   [commitmentCost, 0.25, `-commitment${commitmentCost}`, `, commitment ${commitmentCost}`],
-  [estimator, 'straight-through', `-${estimator}`, `, ${estimator} estimator`],
+  [estimator, 'straight-through', `-${estimator}`, `, ${estimator} estimator`], // also named against the first recipe's
   [softTemperature, null, `-tau${softTemperature}`, `, temperature ${softTemperature}`],
   [softCandidates ?? 8, 8, `-candidates${softCandidates}`, `, ${softCandidates} candidates`],
   [continuous, false, '-continuous', ', continuous (no quantisation)'],
@@ -186,8 +189,6 @@ fs.mkdirSync(dir, { recursive: true });
 
 /** The rows already in the --json file (read again before each write: several sweeps may share it). */
 const savedRows = () => (fs.existsSync(opts.json) ? JSON.parse(fs.readFileSync(opts.json, 'utf8')).rows ?? [] : []);
-/** Row fields added after the first rows: what those older rows trained with. */
-const ROW_DEFAULTS = { encoderPatch: TOKENIZER_CONFIG.model.vq_model.vit_enc_patch_size, l2Norm: TOKENIZER_CONFIG.model.vq_model.use_l2_norm };
 const sameRun = (a, b) => ROW_KEY.every((k) => (a[k] ?? ROW_DEFAULTS[k] ?? null) === (b[k] ?? ROW_DEFAULTS[k] ?? null));
 let rows = savedRows();
 for (const codebook of codebooks) {
