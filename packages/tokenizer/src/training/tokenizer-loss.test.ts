@@ -111,7 +111,7 @@ describe("tokenizerLoss's noise estimator", () => {
       for (let t = 0; t < c; t++) expect(out[i]![t]!).toBeCloseTo(zv[i]![t]! + (d * uv[i]![t]!) / norm(uv[i]!), 5);
     }
     // d/de of Σ noiseSubstitution = −(z − e)/‖z − e‖ · Σ_t û_t, row by row.
-    const ge = tf.tidy(() => tf.grad((ee) => tf.sum(noiseSubstitution(z, ee as tf.Tensor2D, u)))(e).arraySync());
+    const ge = tf.tidy(() => tf.grad((ee) => tf.sum(noiseSubstitution(z, ee as tf.Tensor2D, u)))(e).arraySync() as number[][]);
     for (let i = 0; i < m; i++) {
       const diff = zv[i]!.map((x, t) => x - ev[i]![t]!);
       const d = Math.hypot(...diff);

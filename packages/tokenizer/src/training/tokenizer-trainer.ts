@@ -157,14 +157,15 @@ export class TokenizerTrainer extends Trainer<Resolved> {
   protected loss(indices: Int32Array, share: BatchShare): LossOutput {
     const batch = imageBatch(this.images, indices.subarray(share.start, share.end));
     const o = this.options;
-    const quantised = !(o.continuous || this.step < o.continuousSteps);
-    const noise = quantised && o.estimator === 'noise' && !this.decoderOnly(this.step) ? this.noise(indices.length, share) : undefined;
+    const continuous = o.continuous || this.step < o.continuousSteps;
+    // The decoder fine-tunes on the codes themselves (the encoder is frozen: every estimator's forward pass but noise's is e).
+    const estimator = this.decoderOnly(this.step) ? 'straight-through' : o.estimator;
+    const noise = !continuous && estimator === 'noise' ? this.noise(indices.length, share) : undefined;
     const out = tokenizerLoss(this.model, batch, {
       ...o,
-      // The decoder fine-tunes on the codes themselves (the encoder is frozen: every estimator's forward pass but noise's is e).
-      estimator: this.decoderOnly(this.step) ? 'straight-through' : o.estimator,
+      estimator,
       noise,
-      continuous: o.continuous || this.step < o.continuousSteps,
+      continuous,
       codebookWeight: o.codebookUpdate === 'ema' ? 0 : o.codebookWeight,
     });
     noise?.dispose();
