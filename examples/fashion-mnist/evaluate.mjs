@@ -85,9 +85,13 @@ out.psnrPictureMean = +(psnrSum / test.count).toFixed(2);
 log(`reconstruction PSNR on ${test.count} test images: ${out.psnr} dB (32x32), ${out.psnr28} dB (the 28x28 picture), ${out.psnrPictureMean} dB as the mean of each picture's PSNR`);
 await writeGrid(path.join(PATHS.figures, 'reconstructions.png'), [0, 1, 2, 3].map((r) => recon.slice((r >> 1) * 8, (r >> 1) * 8 + 8).map((p) => p[r & 1])), { size: S, scale: 4 });
 
-// 1b. The float16 weights that ship against the float32 weights of the training checkpoint.
-const ckptFile = path.join(PATHS.work, 'tokenizer.ckpt');
-if (fs.existsSync(ckptFile)) {
+// 1b. The float16 weights that ship against the float32 weights of the training checkpoint: the
+// decoder-only phase's, or the tokenizer's, whichever exported the shipped weights last.
+const ckptFile = ['decoder.ckpt', 'tokenizer.ckpt']
+  .map((f) => path.join(PATHS.work, f))
+  .filter((f) => fs.existsSync(f))
+  .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+if (ckptFile) {
   const train = { count: 1, height: S, width: S, channels: 1, pixels: new Uint8Array(S * S) };
   const t32 = await TokenizerTrainer.resume(await loadTrainingCheckpoint(ckptFile), train);
   const n = 2000;

@@ -84,6 +84,14 @@ export const TRAINING = {
   // Noise substitution (estimator 'noise') with the encoder's 4x4 patches (TOKENIZER_CONFIG): 23.32 dB,
   // against 23.21 with straight-through and 22.70 with 8x8 patches (the recipe shipped before).
   tokenizer: { seed: 1, steps: 8000, batchSize: 8, learningRate: 4e-3, warmupSteps: 400, minLrScale: 0.05, deadCodeSteps: 50, restartUntil: 6000, estimator: 'noise' },
+  /**
+   * Then the decoder alone for this many steps on the codes themselves, the encoder and codebook
+   * frozen (TiTok's decoder fine-tuning, `finetuneDecoderFrom`): noise substitution never showed
+   * the decoder the codes. The run's schedule is extended by these steps. 23.32 → 23.48 dB on the
+   * 10,000 test images, 7 minutes on one core; the tokens stay the same (the generator needs no
+   * retraining).
+   */
+  decoder: { steps: 2000 },
   generator: { seed: 2, steps: 2000, batchSize: 32, learningRate: 2e-3, warmupSteps: 100, minLrScale: 0.05, classDropout: 0.1, labelSmoothing: 0.1 },
   classifier: { seed: 3, epochs: 2, batchSize: 64 },
   /**
@@ -91,7 +99,7 @@ export const TRAINING = {
    * one thread: two replicas take 1.36x fewer seconds a step but round differently, and the
    * shipped weights are those of one thread.
    */
-  replicas: { tokenizer: 1, generator: 2 },
+  replicas: { tokenizer: 1, decoder: 1, generator: 2 },
   /** Steps between checkpoints. */
   checkpointEvery: 100,
 };
@@ -105,6 +113,7 @@ if (smoke) {
   const dir = path.resolve(smoke);
   Object.assign(PATHS, { work: path.join(dir, 'work'), models: path.join(dir, 'models'), figures: path.join(dir, 'figures'), results: path.join(dir, 'results') });
   Object.assign(TRAINING.tokenizer, { steps: 6, warmupSteps: 2 });
+  Object.assign(TRAINING.decoder, { steps: 2 });
   Object.assign(TRAINING.generator, { steps: 6, warmupSteps: 2 });
   Object.assign(TRAINING.classifier, { epochs: 1, limit: 640 });
   TRAINING.checkpointEvery = 4;

@@ -4,7 +4,7 @@
  * classifier; exports the tokenizer and generator in the tfjs format to
  * packages/cli/models/fashion-mnist/ (the CLI's and the playground's default model).
  *
- *   node examples/fashion-mnist/train.mjs [--stage tokenizer|generator|classifier|all]
+ *   node examples/fashion-mnist/train.mjs [--stage tokenizer|decoder|generator|classifier|all]
  *        [--backend wasm|cpu] [--fresh] [--dtype float16|float32] [--replicas N]
  *
  * The tokenizer and the generator train data-parallel on --replicas worker threads (default: each
@@ -45,7 +45,8 @@ const replicasOf = (name) => (opts.replicas === undefined ? TRAINING.replicas[na
 /** Set in a replica's worker thread (see lib/replicas.mjs). */
 const group = replicaGroup();
 const lead = !group || group.index === 0;
-const stages = opts.stage === 'all' ? ['tokenizer', 'generator', 'classifier'] : opts.stage.split(',');
+// 'decoder': the tokenizer's decoder-only phase (TRAINING.decoder), after 'tokenizer'.
+const stages = opts.stage === 'all' ? ['tokenizer', 'decoder', 'generator', 'classifier'] : opts.stage.split(',');
 await selectBackend({ backend: opts.backend });
 fs.mkdirSync(PATHS.work, { recursive: true });
 const log = (s) => lead && process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
@@ -57,11 +58,11 @@ results.backend = tf.getBackend();
 /**
  * One stage: trains to the end, checkpointing to artifacts/fashion-mnist/<name>.ckpt and resuming
  * from it when it exists (unless --fresh), exports the network to
- * packages/cli/models/fashion-mnist/<name>/ and records the run in results/training.json. With
+ * packages/cli/models/fashion-mnist/<name>/ (or <exportAs>/) and records the run in results/training.json. With
  * replicas, the main thread runs this script's stage in the worker threads and records the lead's
  * result.
  */
-async function trainStage(name, configJson, create, resume) {
+async function trainStage(name, configJson, create, resume, { exportAs = name, since = 0 } = {}) {
   const replicas = replicasOf(name);
   if (isMainThread && replicas > 1) {
     log(`${name}: ${replicas} data-parallel replicas`);
@@ -79,7 +80,7 @@ async function trainStage(name, configJson, create, resume) {
     trainer = await resume(await loadTrainingCheckpoint(ckptFile));
     log(`${name}: resuming at step ${trainer.step}`);
   } else {
-    trainer = create();
+    trainer = await create();
     log(`${name}: ${trainer.network.numParameters()} parameters, ${trainer.options.steps} steps of ${trainer.options.batchSize}`);
   }
   if (group) trainer.useReplicas(group);
@@ -93,10 +94,13 @@ async function trainStage(name, configJson, create, resume) {
   });
   const times = timer.stop();
   if (!lead) return trainer.dispose();
-  const out = path.join(PATHS.models, name);
+  const out = path.join(PATHS.models, exportAs);
   const bytes = await exportModel(trainer.network, configJson, out, opts.dtype);
   log(`${name}: wrote ${out} (${(bytes / 1e6).toFixed(2)} MB, ${opts.dtype})`);
-  const record = { settings: TRAINING[name], replicas, parameters: trainer.network.numParameters(), trainingSeconds: trainer.history.at(-1).elapsed, thisRun: times, bytes, dtype: opts.dtype, history: thin(trainer.history) };
+  // A stage that continues another's run (since > 0) records only its own steps and seconds.
+  const own = trainer.history.filter((e) => e.step > since);
+  const before = trainer.history.find((e) => e.step === since)?.elapsed ?? 0;
+  const record = { settings: TRAINING[name], replicas, parameters: trainer.network.numParameters(), trainingSeconds: own.at(-1).elapsed - before, thisRun: times, bytes, dtype: opts.dtype, history: thin(own) };
   trainer.dispose();
   if (group) return sendLeadResult(record);
   results[name] = record;
@@ -108,6 +112,30 @@ if (stages.includes('tokenizer')) {
   const images = { ...train, channels: 1 };
   await trainStage('tokenizer', TOKENIZER_CONFIG, () => TokenizerTrainer.create(TOKENIZER_CONFIG, images, TRAINING.tokenizer), (c) => TokenizerTrainer.resume(c, images));
   if (isMainThread) await writeSampleImages(await loadFashionMnist('test'), GENERATOR_CONFIG.model.generator.class_names, path.join(PATHS.models, 'samples'));
+}
+
+if (stages.includes('decoder')) {
+  const images = { ...(await loadFashionMnist('train')), channels: 1 };
+  // The decoder alone on the codes, continuing the finished run (TRAINING.decoder): its own
+  // checkpoint, exported over the tokenizer (encoder and codebook unchanged, so are the tokens).
+  const main = TRAINING.tokenizer.steps;
+  await trainStage(
+    'decoder',
+    TOKENIZER_CONFIG,
+    async () => {
+      const file = path.join(PATHS.work, 'tokenizer.ckpt');
+      const stop = (m) => {
+        process.stderr.write(`train: decoder: ${m}; train the tokenizer first (--stage tokenizer)\n`);
+        process.exit(1);
+      };
+      if (!fs.existsSync(file)) stop(`no ${file}`);
+      const done = await loadTrainingCheckpoint(file);
+      if (done.step !== main) stop(`${file} is at step ${done.step}, not at the end of its ${main} steps`);
+      return TokenizerTrainer.resume(done, images, { steps: main + TRAINING.decoder.steps, finetuneDecoderFrom: main });
+    },
+    (c) => TokenizerTrainer.resume(c, images),
+    { exportAs: 'tokenizer', since: main },
+  );
 }
 
 if (stages.includes('generator')) {

@@ -183,6 +183,28 @@ describe.each(['cpu', 'wasm'] as BackendName[])('TokenizerTrainer on %s', (backe
     for (const t of [plain, tuned, mid, resumed]) t.dispose();
   });
 
+  it('a decoder-only phase appended to a finished run by resume({ steps, finetuneDecoderFrom }): only the decoder moves, and the phase resumes bit for bit', async () => {
+    const run = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, estimator: 'noise' });
+    let finished: Uint8Array | undefined;
+    await run.train({ onCheckpoint: async (c) => void (finished = await encodeTrainingCheckpoint(c)) });
+    const before = await weightsOf(run);
+    const tuned = await TokenizerTrainer.resume(await decodeTrainingCheckpoint(finished!), images, { steps: 7, finetuneDecoderFrom: 4 });
+    expect([tuned.step, tuned.options.steps, tuned.options.finetuneDecoderFrom, tuned.options.estimator]).toEqual([4, 7, 4, 'noise']);
+    let mid: Uint8Array | undefined;
+    await tuned.train({ until: 5, onCheckpoint: async (c) => void (mid = await encodeTrainingCheckpoint(c)) });
+    await tuned.train();
+    const after = await weightsOf(tuned);
+    const moved = [...after.keys()].filter((k) => !Buffer.from(after.get(k)!.buffer).equals(Buffer.from(before.get(k)!.buffer)));
+    expect(moved.length).toBeGreaterThan(0);
+    expect(moved.filter((k) => !k.startsWith('decoder.'))).toEqual([]);
+    // The phase's own checkpoint keeps its settings, so it resumes with no overrides.
+    const resumed = await TokenizerTrainer.resume(await decodeTrainingCheckpoint(mid!), images);
+    expect([resumed.step, resumed.options.steps, resumed.options.finetuneDecoderFrom]).toEqual([5, 7, 4]);
+    await resumed.train();
+    expectSameWeights(await weightsOf(resumed), after);
+    for (const t of [run, tuned, resumed]) t.dispose();
+  });
+
   it('finetuneDecoderFrom with the noise estimator: the decoder fine-tunes on the codes themselves, not on noise', async () => {
     const t = TokenizerTrainer.create(CONFIG, images, { ...OPTIONS, steps: 4, estimator: 'noise', finetuneDecoderFrom: 2 });
     await t.train({ until: 2 });

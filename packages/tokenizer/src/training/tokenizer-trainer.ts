@@ -135,11 +135,18 @@ export class TokenizerTrainer extends Trainer<Resolved> {
   }
 
   /**
-   * Continues a run from its checkpoint, with the same images (and optionally more `steps`).
+   * Continues a run from its checkpoint, with the same images; optionally with more `steps`, and
+   * `finetuneDecoderFrom` to add a decoder-only phase to a finished run (the learning-rate
+   * schedule then spans the new length).
    *
+   * @example
+   * ```ts
+   * // 2,000 decoder-only steps after a finished 8,000-step run
+   * const t = await TokenizerTrainer.resume(checkpoint, images, { steps: 10000, finetuneDecoderFrom: 8000 });
+   * ```
    * @throws InputError for a checkpoint of something else
    */
-  static async resume(checkpoint: TrainingCheckpoint, images: TrainingImages, overrides: Partial<Pick<TrainerOptions, 'steps'>> = {}): Promise<TokenizerTrainer> {
+  static async resume(checkpoint: TrainingCheckpoint, images: TrainingImages, overrides: Partial<Pick<TokenizerTrainingOptions, 'steps' | 'finetuneDecoderFrom'>> = {}): Promise<TokenizerTrainer> {
     const t = new TokenizerTrainer(checkpoint.config, images, { ...(checkpoint.settings as unknown as TokenizerTrainingOptions), ...overrides });
     await t.restore(checkpoint);
     return t;
